@@ -1,0 +1,8 @@
+/**
+ * The `catp2p` command as a library: its commands, for embedding or testing.
+ *
+ * @since 0.1.0
+ */
+export * as Cli from "./Cli.ts"
+export * as Handshakes from "./Handshakes.ts"
+export { version } from "./version.ts"

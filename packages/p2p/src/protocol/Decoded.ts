@@ -1,0 +1,36 @@
+/**
+ * The result of pulling the next message out of an incremental decoder:
+ * a value, a request for more bytes, or a typed failure (after which the
+ * stream is unusable).
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export interface Value<A> {
+  readonly _tag: "Value"
+  readonly value: A
+}
+
+/** @since 0.1.0 */
+export interface NeedMore {
+  readonly _tag: "NeedMore"
+}
+
+/** @since 0.1.0 */
+export interface Failure<E> {
+  readonly _tag: "Failure"
+  readonly error: E
+}
+
+/** @since 0.1.0 */
+export type Decoded<A, E> = Value<A> | NeedMore | Failure<E>
+
+/** @since 0.1.0 */
+export const needMore: NeedMore = { _tag: "NeedMore" }
+
+/** @since 0.1.0 */
+export const value = <A>(value: A): Value<A> => ({ _tag: "Value", value })
+
+/** @since 0.1.0 */
+export const failure = <E>(error: E): Failure<E> => ({ _tag: "Failure", error })

@@ -1,0 +1,82 @@
+/**
+ * A wire protocol: how one connection's handshake, parcels and peer shares
+ * become bytes and back. One instance per connection, holding that stream's
+ * state (gob type definitions, partial frames). Pure and synchronous: the
+ * peer's reader and writer fibers drive it.
+ *
+ * @since 0.1.0
+ */
+import type { Result } from "effect"
+import type * as Endpoint from "../Endpoint.ts"
+import type { Handshake } from "../Handshake.ts"
+import type { Parcel } from "../Parcel.ts"
+import type { Decoded } from "./Decoded.ts"
+import type { MalformedFrame, ProtocolError } from "./ProtocolError.ts"
+
+/**
+ * The protocol versions catp2p speaks.
+ *
+ * @since 0.1.0
+ */
+export type Version = 9 | 10 | 11
+
+/**
+ * The largest message a peer may send: 128 MiB, as Go's `V11MaxParcelSize`
+ * (applied to gob messages too).
+ *
+ * @since 0.1.0
+ */
+export const MAX_MESSAGE_SIZE = 134_217_728
+
+/**
+ * The most endpoints a peer share is read with; a longer list is refused.
+ *
+ * @since 0.1.0
+ */
+export const MAX_SHARE = 1_000
+
+/**
+ * @since 0.1.0
+ */
+export interface Protocol {
+  readonly version: Version
+  /** Appends received bytes. The caller must not modify `chunk` afterwards. */
+  push(chunk: Uint8Array): void
+  /** Bytes received and not yet decoded. */
+  readonly buffered: number
+  /** The bytes of our handshake (Go: `SendHandshake`). */
+  encodeHandshake(handshake: Handshake): Uint8Array
+  /** The peer's handshake, once its bytes are here (Go: `ReadHandshake`); not yet validated. */
+  decodeHandshake(): Decoded<Handshake, ProtocolError>
+  /** The bytes of one parcel (Go: `Send`). */
+  encodeParcel(parcel: Parcel): Uint8Array
+  /** The next parcel, checked like Go's `Receive` + `Parcel.Valid`; its address is the wire's. */
+  decodeParcel(): Decoded<Parcel, ProtocolError>
+  /** A Peer-Response payload listing `endpoints` (Go: `MakePeerShare`). */
+  makePeerShare(endpoints: ReadonlyArray<Endpoint.Endpoint>): Uint8Array
+  /** The valid endpoints of a Peer-Response payload (Go: `ParsePeerShare`); invalid ones are left out. */
+  parsePeerShare(payload: Uint8Array): Result.Result<ReadonlyArray<Endpoint.Endpoint>, MalformedFrame>
+}
+
+/**
+ * The 4 bytes that open a protocol 11 stream: ASCII `pbuf`.
+ *
+ * @since 0.1.0
+ */
+export const V11_SIGNATURE: Uint8Array = new Uint8Array([0x70, 0x62, 0x75, 0x66])
+
+/**
+ * Which family the first bytes of a connection belong to (Go peeks 4 bytes):
+ * `"v11"` for the `pbuf` signature, `"gob"` for anything else (protocols 9
+ * and 10 both open with a gob-encoded V9 handshake), `"need-more"` before 4
+ * bytes have arrived.
+ *
+ * @since 0.1.0
+ */
+export const detect = (first: Uint8Array): "v11" | "gob" | "need-more" => {
+  if (first.length < 4) {
+    for (let i = 0; i < first.length; i++) if (first[i] !== V11_SIGNATURE[i]) return "gob"
+    return "need-more"
+  }
+  return first[0] === 0x70 && first[1] === 0x62 && first[2] === 0x75 && first[3] === 0x66 ? "v11" : "gob"
+}

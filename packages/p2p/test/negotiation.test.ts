@@ -1,0 +1,185 @@
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { Endpoint, NetworkId, Parcel, ParcelType, Wire } from "@catp2p/p2p"
+import { toHex } from "../../../test/support/vectors.ts"
+import { chunkings, drainParcels, parcelArb } from "./support.ts"
+
+type Version = Wire.Protocol.Version
+const network = NetworkId.fromName("catp2p-test")
+const settings = (protocolVersion: Version, extra: Partial<Wire.Negotiation.Settings> = {}): Wire.Negotiation.Settings => ({
+  network,
+  protocolVersionMinimum: 9,
+  protocolVersion,
+  nodeId: 0x0a0b0c0d,
+  listenPort: "8108",
+  ...extra
+})
+
+/** Dials from `a` to `b` entirely in memory, feeding bytes in the given chunking. */
+const handshake = (
+  a: Wire.Negotiation.Settings,
+  b: Wire.Negotiation.Settings,
+  split: (bytes: Uint8Array) => ReadonlyArray<Uint8Array> = (x) => [x],
+  loops: { readonly a: bigint; readonly b: bigint } = { a: 11n, b: 22n }
+) => {
+  const dialer = new Wire.Negotiation.Outgoing(a, loops.a)
+  const listener = new Wire.Negotiation.Incoming(b, loops.b)
+  let accepted = listener.poll()
+  for (const c of split(dialer.hello)) {
+    listener.push(c)
+    accepted = listener.poll()
+  }
+  if (accepted._tag !== "Value") return { listener: accepted, dialer: undefined }
+  let settled = dialer.poll()
+  for (const c of split(accepted.value.reply)) {
+    dialer.push(c)
+    settled = dialer.poll()
+  }
+  return { listener: accepted, dialer: settled }
+}
+
+const reason = (r: { _tag: string; error?: unknown } | undefined) =>
+  r && r._tag === "Failure" ? (r.error as { reason: { _tag: string } }).reason._tag : r?._tag
+
+describe("handshake negotiation", () => {
+  const versions: ReadonlyArray<Version> = [9, 10, 11]
+  const expected = (a: Version, b: Version) => (a === 11 ? 11 : a === 9 || b === 9 ? 9 : 10)
+
+  for (const a of versions) {
+    for (const b of versions) {
+      it(`a node on ${a} dialing a node on ${b} settles on ${expected(a, b)} and both exchange parcels`, () => {
+        const { listener, dialer } = handshake(settings(a), settings(b, { nodeId: 0x01010101, listenPort: "9001" }))
+        expect(listener._tag).toBe("Value")
+        expect(dialer?._tag).toBe("Value")
+        if (listener._tag !== "Value" || dialer?._tag !== "Value") return
+        expect(listener.value.protocol.version).toBe(expected(a, b))
+        expect(dialer.value.protocol.version).toBe(expected(a, b))
+        expect(listener.value.handshake).toMatchObject({ nodeId: 0x0a0b0c0d, listenPort: "8108" })
+        expect(dialer.value.handshake).toMatchObject({ nodeId: 0x01010101, listenPort: "9001" })
+        // a protocol 9 node says hello with a Peer-Request, which the other side must answer
+        expect(listener.value.handshake.type).toBe(expected(a, b) === 9 && a === 9 ? ParcelType.PeerRequest : ParcelType.Handshake)
+        const up = Parcel.make(Parcel.Broadcast, new TextEncoder().encode(`up ${a}->${b}`))
+        const down = Parcel.make("x", new TextEncoder().encode(`down ${b}->${a}`))
+        const got1 = drainParcels(listener.value.protocol, [dialer.value.protocol.encodeParcel(up)])
+        const got2 = drainParcels(dialer.value.protocol, [listener.value.protocol.encodeParcel(down)])
+        expect(toHex(got1[0]!.payload)).toBe(toHex(up.payload))
+        expect(toHex(got2[0]!.payload)).toBe(toHex(down.payload))
+      })
+    }
+  }
+
+  it("works with every byte boundary split, and keeps bytes that follow the handshake", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Version>(9, 10, 11),
+        fc.constantFrom<Version>(9, 10, 11),
+        fc.array(parcelArb, { maxLength: 3 }),
+        fc.nat(),
+        (a, b, parcels, seed) => {
+          const dialer = new Wire.Negotiation.Outgoing(settings(a), 1n)
+          const listener = new Wire.Negotiation.Incoming(settings(b), 2n)
+          listener.push(dialer.hello)
+          const accepted = listener.poll()
+          if (accepted._tag !== "Value") throw new Error("not accepted")
+          const tail = accepted.value.protocol.encodeParcel(Parcel.make("", new Uint8Array([1])))
+          const stream = new Uint8Array(Buffer.concat([accepted.value.reply, tail, ...parcels.map((p) => accepted.value.protocol.encodeParcel(p))]))
+          for (const chunks of chunkings(stream, seed).slice(0, 40)) {
+            const d = new Wire.Negotiation.Outgoing(settings(a), 1n)
+            const got: Array<Parcel.Parcel> = []
+            let settled: ReturnType<typeof d.poll> = d.poll()
+            for (const c of chunks) {
+              if (settled._tag === "Value") got.push(...drainParcels(settled.value.protocol, [c]))
+              else {
+                d.push(c)
+                settled = d.poll()
+                if (settled._tag === "Value") got.push(...drainParcels(settled.value.protocol, []))
+              }
+            }
+            expect(settled._tag).toBe("Value")
+            expect(got.map((p) => toHex(p.payload))).toEqual(["01", ...parcels.map((p) => toHex(p.payload))])
+          }
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
+  it("detects a dialed self by the loopback nonce", () => {
+    const { dialer } = handshake(settings(10), settings(10), undefined, { a: 77n, b: 77n })
+    expect(reason(dialer)).toBe("Loopback")
+  })
+
+  it("turns a rejection into a typed error carrying the alternatives", () => {
+    const alternatives = [Endpoint.unsafeMake("127.0.0.1", "9002"), Endpoint.unsafeMake("127.0.0.1", "9003")]
+    for (const a of [9, 10, 11] as const) {
+      for (const b of [9, 10, 11] as const) {
+        const dialer = new Wire.Negotiation.Outgoing(settings(a), 5n)
+        dialer.push(Wire.Negotiation.rejection(settings(b), alternatives))
+        const r = dialer.poll()
+        expect(r._tag).toBe("Failure")
+        if (r._tag !== "Failure") continue
+        expect(r.error.reason._tag).toBe("Rejected")
+        if (r.error.reason._tag === "Rejected") expect(r.error.reason.alternatives.map(String)).toEqual(alternatives.map(String))
+      }
+    }
+  })
+
+  it("refuses a wrong network and a version below the minimum", () => {
+    for (const a of [9, 10, 11] as const) {
+      expect(reason(handshake(settings(a, { network: NetworkId.MainNet }), settings(10)).listener), `${a}`).toBe("WrongNetwork")
+      expect(reason(handshake(settings(a), settings(11, { protocolVersionMinimum: 11 })).listener), `${a}`).toBe(
+        a === 11 ? "Value" : "VersionTooLow"
+      )
+    }
+    // the dialer checks the reply the same way
+    const { dialer } = handshake(settings(10, { protocolVersionMinimum: 10 }), settings(9))
+    expect(reason(dialer)).toBe("VersionTooLow")
+  })
+
+  it("refuses a hello of the wrong type (Go accepts it)", () => {
+    for (const type of [0, 1, 2, 4, 5, 6, 7, 9, 77]) {
+      for (const version of [10, 11] as const) {
+        const p = Wire.Negotiation.select(settings(version))
+        const listener = new Wire.Negotiation.Incoming(settings(10), 1n)
+        listener.push(p.encodeHandshake({ network, version, type, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] }))
+        expect(reason(listener.poll()), `type ${type} v${version}`).toBe("Malformed")
+      }
+    }
+  })
+
+  it("answers a gob hello with a version above 10 as 10", () => {
+    const p = new Wire.V10.V10(new Wire.GobStream.GobStream())
+    const listener = new Wire.Negotiation.Incoming(settings(11), 1n)
+    listener.push(p.encodeHandshake({ network, version: 12, type: 8, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] }))
+    const r = listener.poll()
+    expect(r._tag === "Value" && [r.value.protocol.version, r.value.handshake.version]).toEqual([10, 10])
+  })
+
+  it("gives a typed error, never an exception, for random and mutated hellos", () => {
+    const hellos = ([9, 10, 11] as const).map((v) => new Wire.Negotiation.Outgoing(settings(v), 9n).hello)
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ minLength: 1, maxLength: 400 }),
+          fc
+            .tuple(fc.constantFrom(...hellos), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 6 }))
+            .map(([h, muts]) => {
+              const m = h.slice()
+              for (const [at, b] of muts) m[at % m.length] = b
+              return m
+            })
+        ),
+        (bytes) => {
+          for (const incoming of [true, false]) {
+            const side = incoming ? new Wire.Negotiation.Incoming(settings(10), 1n) : new Wire.Negotiation.Outgoing(settings(10), 1n)
+            side.push(bytes)
+            const r = side.poll()
+            expect(["Value", "NeedMore", "Failure"]).toContain(r._tag)
+            if (r._tag === "Failure") expect(r.error._tag).toBe("HandshakeError")
+          }
+        }
+      ),
+      { numRuns: 3000 }
+    )
+  })
+})
