@@ -1,26 +1,34 @@
 /**
  * Codec micro-benchmark (`npm run bench:codec`): the protocol 11 parcel path
  * hand-written vs protobuf-es generated code, and the full encode/decode of
- * each protocol's parcels. Prints ops/s and MB/s; not a test.
+ * each protocol's parcels. Prints the median ops/s and MB/s of 5 runs; not a
+ * test. `BENCH_MS` sets the length of one run (default 150 ms).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf"
 import { Parcel, Wire } from "@catp2p/p2p"
 import { V11MsgSchema } from "../src/gen/protocolV11_pb.ts"
 
 const SIZES = [100, 1024, 65536]
-const budgetMs = Number(process.env.BENCH_MS ?? 400)
+const budgetMs = Number(process.env.BENCH_MS ?? 150)
+const REPEATS = 5
 
+/** ops/s of `fn`: the median of REPEATS timed runs after a warm-up. */
 const measure = (fn: () => void): number => {
-  for (let i = 0; i < 200; i++) fn() // warm up
-  let ops = 0
-  const start = performance.now()
-  let now = start
-  while (now - start < budgetMs) {
-    for (let i = 0; i < 100; i++) fn()
-    ops += 100
-    now = performance.now()
+  for (let i = 0; i < 2000; i++) fn() // warm up (lets the JIT settle)
+  const runs: Array<number> = []
+  for (let r = 0; r < REPEATS; r++) {
+    let ops = 0
+    const start = performance.now()
+    let now = start
+    while (now - start < budgetMs) {
+      for (let i = 0; i < 100; i++) fn()
+      ops += 100
+      now = performance.now()
+    }
+    runs.push((ops / (now - start)) * 1000)
   }
-  return (ops / (now - start)) * 1000
+  runs.sort((a, b) => a - b)
+  return runs[Math.floor(REPEATS / 2)]!
 }
 
 let sink = 0

@@ -246,7 +246,7 @@ describe("protocol 9 validation (V9Msg.Valid)", () => {
     const cases: Array<[string, Uint8Array]> = []
     // corrupt the payload byte: the CRC no longer matches
     const badCrc = good.slice()
-    badCrc[badCrc.length - 2] ^= 0xff
+    badCrc[badCrc.length - 2] = badCrc[badCrc.length - 2]! ^ 0xff
     cases.push(["invalid checksum", badCrc])
     for (const [why, bytes] of cases) {
       const { protocol } = decodeHandshake(concat(hello, bytes))

@@ -1,6 +1,6 @@
 /** Helpers shared by the codec tests. */
 import * as fc from "fast-check"
-import { Parcel, ParcelType, type Wire } from "@catp2p/p2p"
+import { type Parcel, ParcelType, type Wire } from "@catp2p/p2p"
 
 /** Valid parcels of every type with non-empty payloads. */
 export const parcelArb: fc.Arbitrary<Parcel.Parcel> = fc.record({
@@ -32,17 +32,21 @@ export const chunkings = (bytes: Uint8Array, seed: number): Array<Array<Uint8Arr
   return out
 }
 
-/** Pushes chunks one at a time, decoding every parcel available after each. */
+/** Decodes what is buffered, then pushes chunks one at a time, decoding every parcel available after each. */
 export const drainParcels = (rx: Wire.Protocol.Protocol, chunks: ReadonlyArray<Uint8Array>): Array<Parcel.Parcel> => {
   const got: Array<Parcel.Parcel> = []
-  for (const c of chunks) {
-    rx.push(c)
+  const decodeAvailable = () => {
     for (;;) {
       const r = rx.decodeParcel()
-      if (r._tag === "NeedMore") break
+      if (r._tag === "NeedMore") return
       if (r._tag === "Failure") throw new Error(`decode failed: ${r.error.message}`)
       got.push(r.value)
     }
+  }
+  decodeAvailable()
+  for (const c of chunks) {
+    rx.push(c)
+    decodeAvailable()
   }
   return got
 }

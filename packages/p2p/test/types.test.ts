@@ -205,3 +205,18 @@ describe("Handshake.validate", () => {
     expect(text("8108")).toEqual(new Uint8Array([56, 49, 48, 56]))
   })
 })
+
+describe("Crc32 slicing", () => {
+  const bytewise = (data: Uint8Array) => {
+    let crc = 0xffffffff
+    for (const b of data) crc = Crc32.table[(crc ^ b) & 0xff]! ^ (crc >>> 8)
+    return (crc ^ 0xffffffff) >>> 0
+  }
+  it("agrees with the byte-at-a-time definition on any input", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (data) => {
+        expect(Crc32.checksum(data)).toBe(bytewise(data))
+      })
+    )
+  })
+})

@@ -7,6 +7,8 @@
  * @since 0.1.0
  */
 
+const EMPTY = new Uint8Array(0)
+
 /**
  * @since 0.1.0
  */
@@ -71,6 +73,7 @@ export class ByteQueue {
    * else a single copy.
    */
   take(n: number): Uint8Array {
+    if (n === 0) return EMPTY
     const first = this.chunks[this.head]!
     if (this.offset + n <= first.length) {
       const out = first.subarray(this.offset, this.offset + n)

@@ -60,26 +60,8 @@ export type V10Msg = Gob.TypeOf<typeof V10Msg>
  */
 export const typeIds: Gob.TypeIds = (() => {
   const ids = new Gob.TypeIds(65)
-  const primer = new Gob.Encoder({ typeIds: ids })
-  primer.encode(V9Msg, {
-    Header: {
-      Network: 0,
-      Version: 0,
-      Type: 0,
-      Length: 0,
-      TargetPeer: "",
-      Crc32: 0,
-      PartNo: 0,
-      PartsTotal: 0,
-      NodeID: 0n,
-      PeerAddress: "",
-      PeerPort: "",
-      AppHash: "",
-      AppType: ""
-    },
-    Payload: new Uint8Array(0)
-  })
-  primer.encode(V10Msg, { Type: 0, Payload: new Uint8Array(0) })
+  ids.register(V9Msg) // 65, and V9Header 66 with it
+  ids.register(V10Msg) // 67
   return ids
 })()
 

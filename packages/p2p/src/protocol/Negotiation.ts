@@ -102,9 +102,12 @@ class Detector {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.protocol) return this.protocol.push(chunk)
-    this.pending.push(chunk)
-    this.pendingBytes += chunk.length
+    if (this.protocol) {
+      this.protocol.push(chunk)
+    } else {
+      this.pending.push(chunk)
+      this.pendingBytes += chunk.length
+    }
   }
 
   poll(): Decoded.Decoded<Settled, Handshake.HandshakeError> {

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as ByteQueue from "./ByteQueue.ts"
+export * as Codec from "./Codec.ts"
 export * as Decoded from "./Decoded.ts"
 export * as GobStream from "./GobStream.ts"
 export * as Negotiation from "./Negotiation.ts"

@@ -1,0 +1,155 @@
+/**
+ * The gob stream encoder.
+ *
+ * @since 0.1.0
+ */
+import { type Desc, desc, type Type } from "./Type.ts"
+import { TypeIds, typeEntry } from "./TypeIds.ts"
+import { codecOf } from "./ValueWriter.ts"
+import { putUint, uintSize, Writer } from "./Writer.ts"
+import { basicId, writeDefinition } from "./WireType.ts"
+
+/**
+ * Options of an {@link Encoder}.
+ *
+ * @since 0.1.0
+ */
+export interface EncoderOptions {
+  /** The id registry; share one between encoders for stable ids. Default: a fresh `TypeIds(65)`. */
+  readonly typeIds?: TypeIds
+}
+
+/** Room reserved before each message body for its length prefix (a uint takes at most 9 bytes). */
+const PREFIX = 9
+/** The scratch buffer is dropped back to this size after an encode that grew it beyond `SHRINK_ABOVE`. */
+const INITIAL = 4096
+const SHRINK_ABOVE = 4 * 1024 * 1024
+
+/**
+ * One gob stream's encoder (Go's `gob.Encoder`). Each `encode` returns the
+ * bytes one Go `Encoder.Encode` call writes: the definitions of user types
+ * this stream has not sent yet (each exactly once per encoder, in Go's
+ * order: a type before the types it contains), then the value message.
+ *
+ * Encoding cannot fail: values that do not fit their descriptor at run time
+ * are converted (numbers truncated toward zero and wrapped modulo 2^64, NaN
+ * and ±Infinity as 0 for integers, values of the wrong kind as zero values).
+ *
+ * @since 0.1.0
+ */
+export class Encoder {
+  /** The id registry this encoder draws ids from. */
+  readonly typeIds: TypeIds
+  readonly #sent = new Set<Desc>()
+  #w = new Writer(INITIAL)
+  /** Message boundaries in the scratch buffer: start, end pairs. */
+  readonly #segments: Array<number> = []
+
+  constructor(options?: EncoderOptions) {
+    this.typeIds = options?.typeIds ?? new TypeIds()
+  }
+
+  /**
+   * Encodes one value of `type`, preceded by any type definitions this stream
+   * still needs. Returns a fresh `Uint8Array` (the scratch buffer is reused).
+   */
+  encode<A>(type: Type<A>, value: A): Uint8Array {
+    const d = desc(type)
+    const w = this.#w
+    const segs = this.#segments
+    w.pos = 0
+    segs.length = 0
+    const id = basicId(d) ?? this.typeIds.register(d)
+    this.#sendType(d)
+    const start = this.#open()
+    w.int(id)
+    const codec = codecOf(d)
+    if (d.kind === "struct") codec.write(w, value)
+    else {
+      // A top-level non-struct ("singleton") is sent as field 0 of a virtual struct, zero or not.
+      w.byte(0)
+      codec.write(w, value)
+    }
+    this.#close(start)
+    let total = 0
+    for (let i = 0; i < segs.length; i += 2) total += segs[i + 1]! - segs[i]!
+    const out = new Uint8Array(total)
+    let off = 0
+    for (let i = 0; i < segs.length; i += 2) {
+      const s = segs[i]!
+      const e = segs[i + 1]!
+      out.set(w.buf.subarray(s, e), off)
+      off += e - s
+    }
+    if (w.buf.length > SHRINK_ABOVE) this.#w = new Writer(INITIAL)
+    return out
+  }
+
+  /** Starts a message: reserves room for the length prefix; returns the body start. */
+  #open(): number {
+    const w = this.#w
+    w.ensure(PREFIX)
+    w.pos += PREFIX
+    return w.pos
+  }
+
+  /** Ends a message whose body starts at `start`: writes its length prefix right before it. */
+  #close(start: number): void {
+    const w = this.#w
+    const end = w.pos
+    const len = end - start
+    const prefixStart = start - uintSize(len)
+    putUint(w.buf, prefixStart, len)
+    this.#segments.push(prefixStart, end)
+  }
+
+  /** Go's `sendType`: defines `d` if needed, then the types it contains (pre-order). */
+  #sendType(d: Desc): void {
+    if (basicId(d) !== undefined || this.#sent.has(d)) return
+    const ids = this.typeIds
+    const id = ids.register(d)
+    const entry = typeEntry(ids, d)
+    const start = this.#open()
+    writeDefinition(this.#w, d, id, entry?.name ?? "", (t) => ids.register(t))
+    this.#close(start)
+    this.#sent.add(d)
+    switch (d.kind) {
+      case "struct":
+        for (const f of d.fields) this.#sendType(f.type)
+        break
+      case "slice":
+      case "array":
+        this.#sendType(d.elem)
+        break
+      case "map":
+        this.#sendType(d.key)
+        this.#sendType(d.elem)
+        break
+      default:
+    }
+  }
+}
+
+/**
+ * Encodes several values of one type as a complete gob stream (one fresh
+ * {@link Encoder}).
+ *
+ * @since 0.1.0
+ */
+export const encodeAll = <A>(type: Type<A>, values: Iterable<A>, options?: EncoderOptions): Uint8Array => {
+  const enc = new Encoder(options)
+  const parts: Array<Uint8Array> = []
+  let total = 0
+  for (const v of values) {
+    const b = enc.encode(type, v)
+    parts.push(b)
+    total += b.length
+  }
+  const out = new Uint8Array(total)
+  let off = 0
+  for (const p of parts) {
+    out.set(p, off)
+    off += p.length
+  }
+  return out
+}

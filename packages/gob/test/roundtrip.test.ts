@@ -1,0 +1,114 @@
+/**
+ * Round-trip properties over random descriptors and values: one Encoder, one
+ * Decoder, several values per stream, fed whole, byte by byte, split at every
+ * boundary and at random boundaries.
+ */
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import * as Gob from "../src/index.ts"
+import { expectedOf, sampleArb, type Spec, specArb, split, typeOf, valueArb } from "./arbitraries.ts"
+import { concat } from "./support.ts"
+
+const encodeStream = (type: Gob.Type<unknown>, values: ReadonlyArray<unknown>): Uint8Array => {
+  const enc = new Gob.Encoder()
+  return concat(...values.map((v) => enc.encode(type, v)))
+}
+
+/** Feeds chunks, decoding after each push; returns every value (fails on Failure or leftovers). */
+const decodeChunks = (type: Gob.Type<unknown>, chunks: ReadonlyArray<Uint8Array>, count: number): Array<unknown> => {
+  const dec = new Gob.Decoder()
+  const out: Array<unknown> = []
+  for (const chunk of chunks) {
+    dec.push(chunk)
+    for (;;) {
+      const r = dec.decode(type)
+      if (r._tag === "Failure") throw new Error(`unexpected failure: ${r.error.reason}: ${r.error.message}`)
+      if (r._tag === "NeedMore") break
+      out.push(r.value)
+      if (out.length > count) throw new Error("more values than encoded")
+    }
+  }
+  expect(dec.buffered).toBe(0)
+  return out
+}
+
+const expectedValues = (spec: Spec, values: ReadonlyArray<unknown>) => values.map((v) => expectedOf(spec, v))
+
+describe("round trip", () => {
+  it("random shapes and values, whole stream in one chunk", () => {
+    fc.assert(
+      fc.property(sampleArb(4, 5), ({ spec, values }) => {
+        const type = typeOf(spec)
+        const bytes = encodeStream(type, values)
+        expect(decodeChunks(type, [bytes], values.length)).toEqual(expectedValues(spec, values))
+        expect(Gob.decodeAll(type, bytes)).toEqual({ _tag: "Value", value: expectedValues(spec, values) })
+      }),
+      { numRuns: 400 }
+    )
+  })
+
+  it("small streams split at every byte boundary, and fed byte by byte", () => {
+    fc.assert(
+      fc.property(sampleArb(3, 3), ({ spec, values }) => {
+        const type = typeOf(spec)
+        const bytes = encodeStream(type, values)
+        fc.pre(bytes.length <= 300)
+        const expected = expectedValues(spec, values)
+        for (let i = 0; i <= bytes.length; i++) {
+          expect(decodeChunks(type, [bytes.subarray(0, i), bytes.subarray(i)], values.length)).toEqual(expected)
+        }
+        const bytewise = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1))
+        expect(decodeChunks(type, bytewise, values.length)).toEqual(expected)
+      }),
+      { numRuns: 60 }
+    )
+  })
+
+  it("streams split at random boundaries", () => {
+    fc.assert(
+      fc.property(sampleArb(4, 5), fc.array(fc.nat(), { maxLength: 12 }), ({ spec, values }, cuts) => {
+        const type = typeOf(spec)
+        const bytes = encodeStream(type, values)
+        expect(decodeChunks(type, split(bytes, cuts), values.length)).toEqual(expectedValues(spec, values))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("several types interleaved on one stream", () => {
+    const pair = specArb(3).chain((spec) => fc.tuple(fc.constant(spec), valueArb(spec)))
+    fc.assert(
+      fc.property(
+        fc.array(pair, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(20), { maxLength: 10 }),
+        (pairs, order) => {
+          const typed = pairs.map(([spec, value]) => ({ spec, value, type: typeOf(spec) }))
+          const seq = [...typed, ...order.map((i) => typed[i % typed.length]!)]
+          const enc = new Gob.Encoder()
+          const bytes = concat(...seq.map((x) => enc.encode(x.type, x.value)))
+          const dec = new Gob.Decoder()
+          dec.push(bytes)
+          for (const x of seq) {
+            expect(dec.decode(x.type)).toEqual({ _tag: "Value", value: expectedOf(x.spec, x.value) })
+          }
+          expect(dec.decode(seq[0]!.type)).toEqual({ _tag: "NeedMore" })
+          expect(dec.buffered).toBe(0)
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
+  it("re-encoding a decoded value gives the same bytes", () => {
+    fc.assert(
+      fc.property(sampleArb(4, 3), ({ spec, values }) => {
+        const type = typeOf(spec)
+        const bytes = encodeStream(type, values)
+        const decoded = Gob.decodeAll(type, bytes)
+        if (decoded._tag !== "Value") throw new Error(decoded.error.message)
+        expect(encodeStream(type, decoded.value)).toEqual(bytes)
+      }),
+      { numRuns: 200 }
+    )
+  })
+})
