@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+export * as Config from "./Config.ts"
+export * as ConfigText from "./ConfigText.ts"
 export * as Crc32 from "./Crc32.ts"
 export * as Endpoint from "./Endpoint.ts"
 export * as Handshake from "./Handshake.ts"
