@@ -55,15 +55,17 @@ const header = (
 })
 
 /**
- * The gob bytes of a handshake in the V9 format, unchanged (Go:
- * `v9SendHandshake`): alternatives as JSON in the payload when rejecting,
- * else the loopback nonce as 8 little-endian bytes.
+ * The gob bytes of a handshake in the V9 format (Go: `v9SendHandshake`):
+ * alternatives as JSON in the payload when rejecting, else the loopback nonce
+ * as 8 little-endian bytes. One deviation: a rejection with no alternatives
+ * carries `[]` where Go sends 8 zero bytes, which Go's own reader fails to
+ * parse as JSON; `[]` reads as a clean rejection on both.
  *
  * @since 0.1.0
  */
 export const encodeHandshake = (stream: GobStream, h: Handshake): Uint8Array => {
   let payload: Uint8Array
-  if (h.alternatives.length > 0) {
+  if (h.alternatives.length > 0 || h.type === ParcelType.RejectAlternative) {
     payload = new TextEncoder().encode(JSON.stringify(h.alternatives.map((ep) => ({ ip: ep.ip, port: ep.port }))))
   } else {
     payload = new Uint8Array(8)
@@ -128,7 +130,9 @@ export const decodeHandshake = (stream: GobStream): Decoded.Decoded<Handshake, P
   let loopback = 0n
   let alternatives: ReadonlyArray<Endpoint.Endpoint> = []
   if (h.Type === ParcelType.RejectAlternative) {
-    const alts = parseAlternatives(payload)
+    // a Go node with no peers to offer rejects with 8 zero bytes, not JSON
+    const empty = payload.length === 8 && payload.every((b) => b === 0)
+    const alts = empty ? Result.succeed([]) : parseAlternatives(payload)
     if (Result.isFailure(alts)) return Decoded.failure(alts.failure)
     alternatives = alts.success
   } else if (payload.length === 8) {
