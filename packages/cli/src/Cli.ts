@@ -16,7 +16,9 @@ const handshakes = Command.make("handshakes", {}, () => Handshakes.run).pipe(
 
 const demo = Command.make("demo", {}, () =>
   Effect.gen(function* () {
-    yield* Effect.log("catp2p demo: the live local network arrives with the node runtime; for now it runs the codec demo")
+    yield* Effect.log(
+      "catp2p demo: the live local network arrives with the node runtime; for now it runs the codec demo"
+    )
     yield* Handshakes.run
   })
 ).pipe(Command.withDescription("Run the local demo"))

@@ -8,7 +8,8 @@
  * `"5s"`, `"1h30m"`, `"15 minutes"` or milliseconds; the network as `MainNet`,
  * `custom:<name>`, a uint32 or `0x`-hex; `special` as a list of peers.
  *
- * Beyond Go's `Check`: listenPort in 1..65535; protocolVersionMinimum <=
+ * Beyond Go's `Check`: listenPort in 1..65535 (or 0: any free port, and the
+ * handshake announces the port actually bound); protocolVersionMinimum <=
  * protocolVersion; targetPeers, maxIncoming, dropTo <= maxPeers; minReseed <=
  * targetPeers; with the resend filter on, buckets >= 1 and interval > 0 (Go
  * panics otherwise); seedUrl empty, http(s)/file URL or path; bindIp empty or an IP.
@@ -204,7 +205,7 @@ const TABLE: { readonly [K in keyof Config]: Row } = {
   fanout: ["Fanout", "integer", "8", "Random non-special peers a broadcast goes to (plus all special peers)"],
   seedUrl: ["SeedURL", "string", "", "Seed list (ip:port lines): http(s) URL or file path; empty = none"],
   bindIp: ["BindIP", "string", "", "Local IP to listen on and dial from; empty = all interfaces"],
-  listenPort: ["ListenPort", "port", "8108", "TCP port to listen on, announced in handshakes"],
+  listenPort: ["ListenPort", "port", "8108", "TCP port to listen on, announced in handshakes; 0 = any free port"],
   listenLimit: ["ListenLimit", "duration", "1s", "After accepting a connection from an IP, refuse more for this long"],
   pingInterval: ["PingInterval", "duration", "15s", "Ping a connection silent (no writes) this long"],
   redialInterval: ["RedialInterval", "duration", "2m", "Minimum time between two dials of the same endpoint"],
@@ -304,7 +305,13 @@ const TYPES: { readonly [K in FieldKind]: readonly [test: (value: unknown) => bo
 
 // Go's Check, in Go's order, then what Go leaves out.
 const RULES: ReadonlyArray<Rule> = [
-  ["listenPort", (c) => (Endpoint.isValidPort(c.listenPort) ? undefined : "must be a port number in 1..65535")],
+  [
+    "listenPort",
+    (c) =>
+      c.listenPort === "0" || Endpoint.isValidPort(c.listenPort)
+        ? undefined
+        : "must be a port number in 1..65535, or 0 for any free port"
+  ],
   atLeastOne("peerShareAmount"),
   positive("roundTime"),
   atLeastOne("targetPeers"),

@@ -228,12 +228,7 @@ export const BooleanFromText = textCodec(
  *
  * @since 0.1.0
  */
-export const StringFromText = textCodec(
-  NumberOrString,
-  Schema.String,
-  (input) => Result.succeed(String(input)),
-  String
-)
+export const StringFromText = textCodec(NumberOrString, Schema.String, (input) => Result.succeed(String(input)), String)
 
 const NAMES: ReadonlyArray<readonly [string, NetworkId.NetworkId]> = [
   ["MainNet", NetworkId.MainNet],

@@ -70,6 +70,11 @@ export class Malformed extends Schema.TaggedError<Malformed>()("Malformed", {
   message: Schema.String
 }) {}
 
+/** The connection closed or failed before the handshake completed. @since 0.1.0 */
+export class Closed extends Schema.TaggedError<Closed>()("Closed", {
+  message: Schema.String
+}) {}
+
 /**
  * A failed handshake. Match on `reason._tag` (or `Effect.catchReason`).
  *
@@ -82,7 +87,7 @@ export class Malformed extends Schema.TaggedError<Malformed>()("Malformed", {
  * @since 0.1.0
  */
 export class HandshakeError extends Schema.TaggedError<HandshakeError>()("HandshakeError", {
-  reason: Schema.Union([Timeout, WrongNetwork, VersionTooLow, Loopback, Rejected, Malformed])
+  reason: Schema.Union([Timeout, WrongNetwork, VersionTooLow, Loopback, Rejected, Malformed, Closed])
 }) {
   override get message(): string {
     return `handshake failed (${this.reason._tag}): ${this.reason.message}`

@@ -11,7 +11,10 @@ import { Schema } from "effect"
  *
  * @since 0.1.0
  */
-export const NetworkId = Schema.Number.pipe(Schema.check(Schema.isUint32()), Schema.brand("NetworkId")).annotate({ identifier: "NetworkId", description: "an unsigned 32-bit network identifier" })
+export const NetworkId = Schema.Number.pipe(Schema.check(Schema.isUint32()), Schema.brand("NetworkId")).annotate({
+  identifier: "NetworkId",
+  description: "an unsigned 32-bit network identifier"
+})
 
 /**
  * @since 0.1.0
@@ -52,7 +55,8 @@ export const LocalNet: NetworkId = make(0xbeaded)
  *
  * @since 0.1.0
  */
-export const stringToUint32 = (input: string): number => createHash("sha256").update(input, "utf8").digest().readUInt32BE(0)
+export const stringToUint32 = (input: string): number =>
+  createHash("sha256").update(input, "utf8").digest().readUInt32BE(0)
 
 /**
  * The network id of a custom network, from its name (Go: `NewNetworkID`).

@@ -84,11 +84,7 @@ export class InvalidParcel extends Schema.TaggedError<InvalidParcel>()("InvalidP
  *
  * @since 0.1.0
  */
-export const validate = (
-  type: number,
-  payload: Uint8Array,
-  address = ""
-): Result.Result<Parcel, InvalidParcel> => {
+export const validate = (type: number, payload: Uint8Array, address = ""): Result.Result<Parcel, InvalidParcel> => {
   if (!ParcelType.isParcelType(type)) {
     return Result.fail(new InvalidParcel({ reason: "UnknownType", message: `unknown parcel type ${type}` }))
   }

@@ -28,7 +28,9 @@ const HASH = /^(.+):([0-9]{1,5}) ([0-9a-f]{8})$/
  *
  * @since 0.1.0
  */
-export const parse = (hash: string): Option.Option<{ readonly ip: string; readonly port: string; readonly nodeId: number }> => {
+export const parse = (
+  hash: string
+): Option.Option<{ readonly ip: string; readonly port: string; readonly nodeId: number }> => {
   const m = HASH.exec(hash)
   return m === null ? Option.none() : Option.some({ ip: m[1]!, port: m[2]!, nodeId: Number.parseInt(m[3]!, 16) })
 }

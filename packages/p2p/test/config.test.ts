@@ -53,12 +53,43 @@ const GO_DEFAULTS: { readonly [K in keyof Cfg]: unknown } = {
 
 // The fields of Go's Configuration struct, in declaration order.
 const GO_FIELDS = [
-  "Network", "NodeID", "NodeName", "PeerRequestInterval", "PeerReseedInterval", "PeerIPLimitIncoming",
-  "PeerIPLimitOutgoing", "Special", "PeerCacheFile", "PeerCacheAge", "PeerShareAmount", "PeerShareTimeout",
-  "RoundTime", "TargetPeers", "MaxPeers", "DropTo", "MinReseed", "MaxIncoming", "Fanout", "SeedURL", "BindIP",
-  "ListenPort", "ListenLimit", "PingInterval", "RedialInterval", "ManualBan", "HandshakeTimeout", "DialTimeout",
-  "ReadDeadline", "WriteDeadline", "ProtocolVersion", "ProtocolVersionMinimum", "ChannelCapacity",
-  "EnablePrometheus", "PeerResendFilter", "PeerResendBuckets", "PeerResendInterval"
+  "Network",
+  "NodeID",
+  "NodeName",
+  "PeerRequestInterval",
+  "PeerReseedInterval",
+  "PeerIPLimitIncoming",
+  "PeerIPLimitOutgoing",
+  "Special",
+  "PeerCacheFile",
+  "PeerCacheAge",
+  "PeerShareAmount",
+  "PeerShareTimeout",
+  "RoundTime",
+  "TargetPeers",
+  "MaxPeers",
+  "DropTo",
+  "MinReseed",
+  "MaxIncoming",
+  "Fanout",
+  "SeedURL",
+  "BindIP",
+  "ListenPort",
+  "ListenLimit",
+  "PingInterval",
+  "RedialInterval",
+  "ManualBan",
+  "HandshakeTimeout",
+  "DialTimeout",
+  "ReadDeadline",
+  "WriteDeadline",
+  "ProtocolVersion",
+  "ProtocolVersionMinimum",
+  "ChannelCapacity",
+  "EnablePrometheus",
+  "PeerResendFilter",
+  "PeerResendBuckets",
+  "PeerResendInterval"
 ]
 
 const plain = (v: unknown): unknown => (Duration.isDuration(v) ? `${Duration.toMillis(v)} ms` : v)
@@ -212,7 +243,7 @@ describe("decode", () => {
     expect(errorOf(decodeResult({ maxPeers: 20 })).field).toBe("targetPeers")
     expect(errorOf(decodeResult({ listenPort: "abc" }))).toMatchObject({
       field: "listenPort",
-      message: 'must be a port number in 1..65535, got "abc"'
+      message: 'must be a port number in 1..65535, or 0 for any free port, got "abc"'
     })
   })
 })
@@ -221,7 +252,7 @@ describe("decode", () => {
 const RULE_CASES: ReadonlyArray<readonly [string, keyof Cfg, Record<string, unknown>]> = [
   ["Go: ListenPort empty", "listenPort", { listenPort: "" }],
   ["Go: ListenPort not a number", "listenPort", { listenPort: "abc" }],
-  ["ListenPort 0", "listenPort", { listenPort: "0" }],
+  ["ListenPort 00", "listenPort", { listenPort: "00" }],
   ["ListenPort above 65535", "listenPort", { listenPort: "65536" }],
   ["ListenPort negative", "listenPort", { listenPort: "-1" }],
   ["Go: PeerShareAmount zero", "peerShareAmount", { peerShareAmount: 0 }],
@@ -274,12 +305,25 @@ describe("check", () => {
   })
 
   it.each([
-    ["the resend settings when the filter is off", { peerResendFilter: false, peerResendBuckets: 0, peerResendInterval: Duration.zero }],
+    [
+      "the resend settings when the filter is off",
+      { peerResendFilter: false, peerResendBuckets: 0, peerResendInterval: Duration.zero }
+    ],
     ["protocolVersionMinimum below 9 (harmless)", { protocolVersionMinimum: 0 }],
     ["protocolVersionMinimum equal to protocolVersion", { protocolVersion: 11, protocolVersionMinimum: 11 }],
     ["minReseed equal to targetPeers", { minReseed: 32 }],
     ["targetPeers equal to maxPeers", { targetPeers: 36 }],
-    ["zero for the optional limits and intervals", { peerIpLimitIncoming: 0, dropTo: 0, minReseed: 0, maxIncoming: 0, listenLimit: Duration.zero, pingInterval: Duration.zero }],
+    [
+      "zero for the optional limits and intervals",
+      {
+        peerIpLimitIncoming: 0,
+        dropTo: 0,
+        minReseed: 0,
+        maxIncoming: 0,
+        listenLimit: Duration.zero,
+        pingInterval: Duration.zero
+      }
+    ],
     ["an http seed URL", { seedUrl: "http://seed.example.com:8080/seeds.txt" }],
     ["an https seed URL", { seedUrl: "https://seed.example.com/seeds.txt" }],
     ["a file URL", { seedUrl: "file:///etc/factom/seeds.txt" }],
@@ -356,15 +400,21 @@ describe("special", () => {
     expect(endpoint).toMatchObject({ ip: "10.0.0.2", port: "8108" })
   })
 
-  it.each(["seed.example.com", "1.2.3.4:0", "1.2.3.4:99999", "1.2.3.4:abc", "a b:80", "1.2.3.4:8108,bad", "[::1]:0", "[::1"])(
-    "rejects %j with field special",
-    (raw) => {
-      const error = errorOf(Config.parseSpecial(raw))
-      expect(error).toMatchObject({ _tag: "ConfigError", field: "special" })
-      expect(error.message).toContain("entry ")
-      expect(errorOf(decodeResult({ special: raw })).field).toBe("special")
-    }
-  )
+  it.each([
+    "seed.example.com",
+    "1.2.3.4:0",
+    "1.2.3.4:99999",
+    "1.2.3.4:abc",
+    "a b:80",
+    "1.2.3.4:8108,bad",
+    "[::1]:0",
+    "[::1"
+  ])("rejects %j with field special", (raw) => {
+    const error = errorOf(Config.parseSpecial(raw))
+    expect(error).toMatchObject({ _tag: "ConfigError", field: "special" })
+    expect(error.message).toContain("entry ")
+    expect(errorOf(decodeResult({ special: raw })).field).toBe("special")
+  })
 
   it("encodes back to a comma-separated string", () => {
     const config = okOf(decodeResult({ special: "1.2.3.4:8108; [::1]:80 ;10.0.0.1" }))

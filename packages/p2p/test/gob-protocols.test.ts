@@ -79,7 +79,11 @@ describe("protocol 9 (gob_v9.json)", () => {
 
     const { protocol: rx } = decodeHandshake(hex(first.hex + second.hex + third.hex))
     const a = nextParcel(rx)
-    expect([a.type, a.address, new TextDecoder().decode(a.payload)]).toEqual([6, "<BROADCAST>", second.fields.payloadText])
+    expect([a.type, a.address, new TextDecoder().decode(a.payload)]).toEqual([
+      6,
+      "<BROADCAST>",
+      second.fields.payloadText
+    ])
     const h = second.fields.header as Record<string, unknown>
     expect(h.Crc32).toBe("0xc445bb9e")
     const b = nextParcel(rx)
@@ -126,7 +130,9 @@ describe("protocol 10 (gob_v10.json)", () => {
     expect(toHex(bytes.subarray(v.fields.handshakeBytes as number))).toBe(
       (v.fields.msg1 as { hex: string }).hex + (v.fields.msg2 as { hex: string }).hex
     )
-    expect(bytes.length).toBe((v.fields.handshakeBytes as number) + (v.fields.msg1Bytes as number) + (v.fields.msg2Bytes as number))
+    expect(bytes.length).toBe(
+      (v.fields.handshakeBytes as number) + (v.fields.msg1Bytes as number) + (v.fields.msg2Bytes as number)
+    )
 
     // the accepting side reads the whole stream: hello, then two V10Msg
     const incoming = new Wire.Negotiation.Incoming(settings(10), 99n)
@@ -268,6 +274,8 @@ describe("protocol 9 validation (V9Msg.Valid)", () => {
 
   it("reads V9 peer shares it wrote", () => {
     const p = new V9(new GobStream(), settings(9))
-    expect(Result.getOrThrow(p.parsePeerShare(p.makePeerShare(ALTERNATIVES))).map(String)).toEqual(ALTERNATIVES.map(String))
+    expect(Result.getOrThrow(p.parsePeerShare(p.makePeerShare(ALTERNATIVES))).map(String)).toEqual(
+      ALTERNATIVES.map(String)
+    )
   })
 })

@@ -6,7 +6,10 @@ import { chunkings, drainParcels, parcelArb } from "./support.ts"
 
 type Version = Wire.Protocol.Version
 const network = NetworkId.fromName("catp2p-test")
-const settings = (protocolVersion: Version, extra: Partial<Wire.Negotiation.Settings> = {}): Wire.Negotiation.Settings => ({
+const settings = (
+  protocolVersion: Version,
+  extra: Partial<Wire.Negotiation.Settings> = {}
+): Wire.Negotiation.Settings => ({
   network,
   protocolVersionMinimum: 9,
   protocolVersion,
@@ -57,7 +60,9 @@ describe("handshake negotiation", () => {
         expect(listener.value.handshake).toMatchObject({ nodeId: 0x0a0b0c0d, listenPort: "8108" })
         expect(dialer.value.handshake).toMatchObject({ nodeId: 0x01010101, listenPort: "9001" })
         // a protocol 9 node says hello with a Peer-Request, which the other side must answer
-        expect(listener.value.handshake.type).toBe(expected(a, b) === 9 && a === 9 ? ParcelType.PeerRequest : ParcelType.Handshake)
+        expect(listener.value.handshake.type).toBe(
+          expected(a, b) === 9 && a === 9 ? ParcelType.PeerRequest : ParcelType.Handshake
+        )
         const up = Parcel.make(Parcel.Broadcast, new TextEncoder().encode(`up ${a}->${b}`))
         const down = Parcel.make("x", new TextEncoder().encode(`down ${b}->${a}`))
         const got1 = drainParcels(listener.value.protocol, [dialer.value.protocol.encodeParcel(up)])
@@ -82,7 +87,9 @@ describe("handshake negotiation", () => {
           const accepted = listener.poll()
           if (accepted._tag !== "Value") throw new Error("not accepted")
           const tail = accepted.value.protocol.encodeParcel(Parcel.make("", new Uint8Array([1])))
-          const stream = new Uint8Array(Buffer.concat([accepted.value.reply, tail, ...parcels.map((p) => accepted.value.protocol.encodeParcel(p))]))
+          const stream = new Uint8Array(
+            Buffer.concat([accepted.value.reply, tail, ...parcels.map((p) => accepted.value.protocol.encodeParcel(p))])
+          )
           for (const chunks of chunkings(stream, seed).slice(0, 40)) {
             const d = new Wire.Negotiation.Outgoing(settings(a), 1n)
             const got: Array<Parcel.Parcel> = []
@@ -119,14 +126,17 @@ describe("handshake negotiation", () => {
         expect(r._tag).toBe("Failure")
         if (r._tag !== "Failure") continue
         expect(r.error.reason._tag).toBe("Rejected")
-        if (r.error.reason._tag === "Rejected") expect(r.error.reason.alternatives.map(String)).toEqual(alternatives.map(String))
+        if (r.error.reason._tag === "Rejected")
+          expect(r.error.reason.alternatives.map(String)).toEqual(alternatives.map(String))
       }
     }
   })
 
   it("refuses a wrong network and a version below the minimum", () => {
     for (const a of [9, 10, 11] as const) {
-      expect(reason(handshake(settings(a, { network: NetworkId.MainNet }), settings(10)).listener), `${a}`).toBe("WrongNetwork")
+      expect(reason(handshake(settings(a, { network: NetworkId.MainNet }), settings(10)).listener), `${a}`).toBe(
+        "WrongNetwork"
+      )
       expect(reason(handshake(settings(a), settings(11, { protocolVersionMinimum: 11 })).listener), `${a}`).toBe(
         a === 11 ? "Value" : "VersionTooLow"
       )
@@ -141,7 +151,9 @@ describe("handshake negotiation", () => {
       for (const version of [10, 11] as const) {
         const p = Wire.Negotiation.select(settings(version))
         const listener = new Wire.Negotiation.Incoming(settings(10), 1n)
-        listener.push(p.encodeHandshake({ network, version, type, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] }))
+        listener.push(
+          p.encodeHandshake({ network, version, type, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] })
+        )
         expect(reason(listener.poll()), `type ${type} v${version}`).toBe("Malformed")
       }
     }
@@ -150,7 +162,9 @@ describe("handshake negotiation", () => {
   it("answers a gob hello with a version above 10 as 10", () => {
     const p = new Wire.V10.V10(new Wire.GobStream.GobStream())
     const listener = new Wire.Negotiation.Incoming(settings(11), 1n)
-    listener.push(p.encodeHandshake({ network, version: 12, type: 8, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] }))
+    listener.push(
+      p.encodeHandshake({ network, version: 12, type: 8, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] })
+    )
     const r = listener.poll()
     expect(r._tag === "Value" && [r.value.protocol.version, r.value.handshake.version]).toEqual([10, 10])
   })
@@ -162,7 +176,10 @@ describe("handshake negotiation", () => {
         fc.oneof(
           fc.uint8Array({ minLength: 1, maxLength: 400 }),
           fc
-            .tuple(fc.constantFrom(...hellos), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 6 }))
+            .tuple(
+              fc.constantFrom(...hellos),
+              fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 6 })
+            )
             .map(([h, muts]) => {
               const m = h.slice()
               for (const [at, b] of muts) m[at % m.length] = b
@@ -171,7 +188,9 @@ describe("handshake negotiation", () => {
         ),
         (bytes) => {
           for (const incoming of [true, false]) {
-            const side = incoming ? new Wire.Negotiation.Incoming(settings(10), 1n) : new Wire.Negotiation.Outgoing(settings(10), 1n)
+            const side = incoming
+              ? new Wire.Negotiation.Incoming(settings(10), 1n)
+              : new Wire.Negotiation.Outgoing(settings(10), 1n)
             side.push(bytes)
             const r = side.poll()
             expect(["Value", "NeedMore", "Failure"]).toContain(r._tag)

@@ -19,7 +19,9 @@ describe("peer shares (peershare.json)", () => {
   it("makes every protocol's share byte for byte and reads it back", () => {
     for (const key of ["v9", "v10", "v11"] as const) {
       const v = vectors.get(`${key}_peershare_3_endpoints`)
-      const endpoints = (v.fields.endpoints as Array<{ ip: string; port: string }>).map((e) => Endpoint.unsafeMake(e.ip, e.port))
+      const endpoints = (v.fields.endpoints as Array<{ ip: string; port: string }>).map((e) =>
+        Endpoint.unsafeMake(e.ip, e.port)
+      )
       const payload = protocols[key]().makePeerShare(endpoints)
       expect(toHex(payload), key).toBe(v.hex)
       if (v.fields.text !== undefined) expect(new TextDecoder().decode(payload)).toBe(v.fields.text)
@@ -58,9 +60,11 @@ describe("peer share parsing", () => {
 
   it("leaves out invalid endpoints and refuses what is not a share", () => {
     const v10 = protocols.v10()
-    const mixed = new TextEncoder().encode(JSON.stringify([{ ip: "1.2.3.4", port: "1" }, { ip: "bad host", port: "1" }, { ip: 5 }, 7]))
+    const mixed = new TextEncoder().encode(
+      JSON.stringify([{ ip: "1.2.3.4", port: "1" }, { ip: "bad host", port: "1" }, { ip: 5 }, 7])
+    )
     expect(plain(Result.getOrThrow(v10.parsePeerShare(mixed)))).toEqual([{ ip: "1.2.3.4", port: "1" }])
-    for (const bad of ["{", "{}", "\"x\"", "\xff"]) {
+    for (const bad of ["{", "{}", '"x"', "\xff"]) {
       const r = v10.parsePeerShare(new TextEncoder().encode(bad))
       expect(Result.isFailure(r), bad).toBe(true)
     }

@@ -64,7 +64,9 @@ describe("NetworkId, PeerHash and targets (ids.json)", () => {
     expect(PeerHash.format("127.0.0.1", "8110", 0xabcd)).toBe(v.fields.example)
     expect(new TextDecoder().decode(hex(v.hex))).toBe(v.fields.example)
     expect(PeerHash.format("10.0.0.1", "8108", 0xffffffff)).toBe(v.fields.exampleMaxID)
-    expect(PeerHash.parse(String(v.fields.example))).toEqual(Option.some({ ip: "127.0.0.1", port: "8110", nodeId: 0xabcd }))
+    expect(PeerHash.parse(String(v.fields.example))).toEqual(
+      Option.some({ ip: "127.0.0.1", port: "8110", nodeId: 0xabcd })
+    )
     expect(PeerHash.parse("not a hash")).toEqual(Option.none())
   })
 
@@ -122,7 +124,10 @@ describe("Endpoint (peercache.json)", () => {
     const v = vectors.get("peercache_2_peers_1_ban")
     const fileText = new TextDecoder().decode(hex(v.hex))
     expect(fileText).toBe(v.fields.text)
-    const PeerFile = Schema.Struct({ bans: Schema.Record(Schema.String, Schema.String), peers: Schema.Array(Endpoint.Endpoint) })
+    const PeerFile = Schema.Struct({
+      bans: Schema.Record(Schema.String, Schema.String),
+      peers: Schema.Array(Endpoint.Endpoint)
+    })
     const parsed = Schema.decodeUnknownSync(PeerFile)(JSON.parse(fileText))
     expect(parsed.peers.map((p) => ({ ip: p.ip, port: p.port }))).toEqual(v.fields.loadedPeers)
     expect(parsed.bans).toEqual(v.fields.loadedBans)
@@ -146,7 +151,17 @@ describe("Endpoint", () => {
   })
 
   it("refuses bad endpoints with a reason", () => {
-    for (const bad of ["", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:-1", "::1:80", "a b:80", ":80", "x:8o"]) {
+    for (const bad of [
+      "",
+      "127.0.0.1",
+      "127.0.0.1:0",
+      "127.0.0.1:65536",
+      "127.0.0.1:-1",
+      "::1:80",
+      "a b:80",
+      ":80",
+      "x:8o"
+    ]) {
       const r = Endpoint.parse(bad)
       expect(Result.isFailure(r), bad).toBe(true)
       if (Result.isFailure(r)) expect(r.failure._tag).toBe("EndpointParseError")
@@ -161,7 +176,8 @@ describe("Endpoint", () => {
         const ep = Endpoint.unsafeMake(ip, String(port))
         const back = Endpoint.parse(Endpoint.format(ep))
         expect(Result.isSuccess(back)).toBe(true)
-        if (Result.isSuccess(back)) expect({ ip: back.success.ip, port: back.success.port }).toEqual({ ip, port: String(port) })
+        if (Result.isSuccess(back))
+          expect({ ip: back.success.ip, port: back.success.port }).toEqual({ ip, port: String(port) })
       })
     )
   })

@@ -72,7 +72,9 @@ describe("protocol 11 (v11.json)", () => {
 
   it("makes and parses peer shares, and frames them as Peer-Response", () => {
     const share = vectors.get("v11_share")
-    const eps = (share.fields.endpoints as Array<{ ip: string; port: string }>).map((e) => Endpoint.unsafeMake(e.ip, e.port))
+    const eps = (share.fields.endpoints as Array<{ ip: string; port: string }>).map((e) =>
+      Endpoint.unsafeMake(e.ip, e.port)
+    )
     const payload = new V11().makePeerShare(eps)
     expect(toHex(payload)).toBe(share.hex)
     const parsed = Result.getOrThrow(new V11().parsePeerShare(payload))
@@ -145,16 +147,20 @@ describe("protocol 11 codec", () => {
 
   it("round-trips parcels split at every byte boundary and many per read", () => {
     fc.assert(
-      fc.property(fc.array(parcelArb, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 1000 }), (parcels, seed) => {
-        const tx = new V11()
-        const bytes = Buffer.concat(parcels.map((p) => tx.encodeParcel(p)))
-        for (const chunks of chunkings(bytes, seed)) {
-          const rx = new V11()
-          const got = drainParcels(rx, chunks)
-          expect(got.map((p) => [p.type, toHex(p.payload)])).toEqual(parcels.map((p) => [p.type, toHex(p.payload)]))
-          expect(rx.buffered).toBe(0)
+      fc.property(
+        fc.array(parcelArb, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (parcels, seed) => {
+          const tx = new V11()
+          const bytes = Buffer.concat(parcels.map((p) => tx.encodeParcel(p)))
+          for (const chunks of chunkings(bytes, seed)) {
+            const rx = new V11()
+            const got = drainParcels(rx, chunks)
+            expect(got.map((p) => [p.type, toHex(p.payload)])).toEqual(parcels.map((p) => [p.type, toHex(p.payload)]))
+            expect(rx.buffered).toBe(0)
+          }
         }
-      }),
+      ),
       { numRuns: 200 }
     )
   })

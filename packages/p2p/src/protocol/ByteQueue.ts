@@ -49,7 +49,10 @@ export class ByteQueue {
     if (at + 4 <= first.length) {
       return ((first[at]! << 24) | (first[at + 1]! << 16) | (first[at + 2]! << 8) | first[at + 3]!) >>> 0
     }
-    return ((this.peek(index) << 24) | (this.peek(index + 1) << 16) | (this.peek(index + 2) << 8) | this.peek(index + 3)) >>> 0
+    return (
+      ((this.peek(index) << 24) | (this.peek(index + 1) << 16) | (this.peek(index + 2) << 8) | this.peek(index + 3)) >>>
+      0
+    )
   }
 
   /** Drops `n` bytes (n <= length). */

@@ -50,7 +50,9 @@ const drain = <A>(
     if (one) break
   }
   if (protocol.buffered > 0) {
-    return Effect.fail(new SchemaIssue.InvalidValue({ message: `${protocol.buffered} bytes left over after the last complete message` }))
+    return Effect.fail(
+      new SchemaIssue.InvalidValue({ message: `${protocol.buffered} bytes left over after the last complete message` })
+    )
   }
   if (one && out.length === 0) return Effect.fail(new SchemaIssue.InvalidValue({ message: "incomplete handshake" }))
   return Effect.succeed(out)
@@ -74,7 +76,9 @@ const drain = <A>(
 export const ParcelStream = (version: Version, local?: V9Local) =>
   Schema.Uint8Array.pipe(
     Schema.decodeTo(Schema.Array(Parcel), {
-      decode: SchemaGetter.transformEffect((bytes: Uint8Array) => drain(bytes, fresh(version, local), (p) => p.decodeParcel(), false)),
+      decode: SchemaGetter.transformEffect((bytes: Uint8Array) =>
+        drain(bytes, fresh(version, local), (p) => p.decodeParcel(), false)
+      ),
       encode: SchemaGetter.transform((parcels) => {
         const p = fresh(version, local)
         return new Uint8Array(Buffer.concat(parcels.map((x) => p.encodeParcel(x))))
@@ -92,7 +96,10 @@ export const HandshakeBytes = (version: Version, local?: V9Local) =>
   Schema.Uint8Array.pipe(
     Schema.decodeTo(Handshake, {
       decode: SchemaGetter.transformEffect((bytes: Uint8Array) =>
-        Effect.map(drain(bytes, fresh(version, local), (p) => p.decodeHandshake(), true), (hs) => hs[0]!)
+        Effect.map(
+          drain(bytes, fresh(version, local), (p) => p.decodeHandshake(), true),
+          (hs) => hs[0]!
+        )
       ),
       encode: SchemaGetter.transform((h) =>
         fresh(version, local).encodeHandshake({

@@ -128,7 +128,9 @@ class Detector {
     if (read._tag === "Failure") return Decoded.failure(fromProtocolError(read.error))
     const hs = read.value
     if (!this.allowedTypes.includes(hs.type)) {
-      return Decoded.failure(Handshake.malformed(`unexpected handshake type ${hs.type} (${ParcelType.name(hs.type) || "unknown"})`))
+      return Decoded.failure(
+        Handshake.malformed(`unexpected handshake type ${hs.type} (${ParcelType.name(hs.type) || "unknown"})`)
+      )
     }
     const valid = Handshake.validate(hs, this.settings)
     if (Result.isFailure(valid)) return Decoded.failure(valid.failure)
@@ -195,7 +197,10 @@ export class Incoming {
     const r = this.detector.poll()
     if (r._tag !== "Value") return r
     const { protocol, handshake } = r.value
-    const reply = protocol.encodeHandshake({ ...Handshake.hello(this.settings, this.loopback), version: handshake.version })
+    const reply = protocol.encodeHandshake({
+      ...Handshake.hello(this.settings, this.loopback),
+      version: handshake.version
+    })
     return Decoded.value({ protocol, handshake, reply })
   }
 }
@@ -236,7 +241,9 @@ export class Outgoing {
     if (r._tag !== "Value") return r
     const { handshake } = r.value
     if (handshake.loopback === this.loopback) {
-      return Decoded.failure(new Handshake.HandshakeError({ reason: new Handshake.Loopback({ message: "dialed ourselves" }) }))
+      return Decoded.failure(
+        new Handshake.HandshakeError({ reason: new Handshake.Loopback({ message: "dialed ourselves" }) })
+      )
     }
     if (handshake.type === ParcelType.RejectAlternative) {
       return Decoded.failure(

@@ -81,7 +81,9 @@ export const encodeMsgFrame = (type: number, payload: Uint8Array): Uint8Array =>
  *
  * @since 0.1.0
  */
-export const decodeMsgBody = (body: Uint8Array): Result.Result<{ type: number; payload: Uint8Array }, MalformedFrame> => {
+export const decodeMsgBody = (
+  body: Uint8Array
+): Result.Result<{ type: number; payload: Uint8Array }, MalformedFrame> => {
   let pos = 0
   let type = 0
   let payload: Uint8Array = EMPTY
@@ -182,7 +184,8 @@ export class V11 implements Protocol {
     if (this.failed) return this.failed
     if (this.input.length < 4) return Decoded.needMore
     for (let i = 0; i < 4; i++) {
-      if (this.input.peek(i) !== V11_SIGNATURE[i]) return this.fail(new MalformedFrame({ message: "invalid connection signature" }))
+      if (this.input.peek(i) !== V11_SIGNATURE[i])
+        return this.fail(new MalformedFrame({ message: "invalid connection signature" }))
     }
     const frame = this.peekFrame(4)
     if (frame._tag !== "Value") return frame
@@ -227,7 +230,9 @@ export class V11 implements Protocol {
   makePeerShare(endpoints: ReadonlyArray<Endpoint.Endpoint>): Uint8Array {
     return toBinary(
       V11ShareSchema,
-      create(V11ShareSchema, { Share: endpoints.map((ep) => create(V11EndpointSchema, { Host: ep.ip, Port: ep.port })) })
+      create(V11ShareSchema, {
+        Share: endpoints.map((ep) => create(V11EndpointSchema, { Host: ep.ip, Port: ep.port }))
+      })
     )
   }
 
@@ -238,7 +243,9 @@ export class V11 implements Protocol {
     }).pipe(
       Result.flatMap((share) =>
         share.Share.length > MAX_SHARE
-          ? Result.fail(new MalformedFrame({ message: `peer share of ${share.Share.length} endpoints (at most ${MAX_SHARE})` }))
+          ? Result.fail(
+              new MalformedFrame({ message: `peer share of ${share.Share.length} endpoints (at most ${MAX_SHARE})` })
+            )
           : Result.succeed(
               share.Share.filter((e) => Endpoint.isValid({ ip: e.Host, port: e.Port })).map((e) =>
                 Endpoint.unsafeMake(e.Host, e.Port)

@@ -107,7 +107,8 @@ const parseAlternatives = (payload: Uint8Array): Result.Result<ReadonlyArray<End
     Result.flatMap((list) => {
       const out: Array<Endpoint.Endpoint> = []
       for (const item of list) {
-        if (typeof item !== "object" || item === null) return Result.fail(malformedJson("alternatives", "not an object"))
+        if (typeof item !== "object" || item === null)
+          return Result.fail(malformedJson("alternatives", "not an object"))
         const { ip, port } = item as { ip?: unknown; port?: unknown }
         if (typeof ip !== "string" || typeof port !== "string") {
           return Result.fail(malformedJson("alternatives", "ip and port must be strings"))
@@ -156,7 +157,10 @@ const malformedJson = (what: string, why: string) => new MalformedFrame({ messag
  *
  * @since 0.1.0
  */
-export const parseJsonList = (payload: Uint8Array, what: string): Result.Result<ReadonlyArray<unknown>, MalformedFrame> =>
+export const parseJsonList = (
+  payload: Uint8Array,
+  what: string
+): Result.Result<ReadonlyArray<unknown>, MalformedFrame> =>
   Result.try({
     try: (): unknown => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payload)),
     catch: (e) => malformedJson(what, `invalid JSON (${e instanceof Error ? e.message : String(e)})`)
@@ -164,7 +168,8 @@ export const parseJsonList = (payload: Uint8Array, what: string): Result.Result<
     Result.flatMap((json) => {
       if (json === null) return Result.succeed([])
       if (!Array.isArray(json)) return Result.fail(malformedJson(what, "not a JSON array"))
-      if (json.length > MAX_SHARE) return Result.fail(malformedJson(what, `${json.length} entries (at most ${MAX_SHARE})`))
+      if (json.length > MAX_SHARE)
+        return Result.fail(malformedJson(what, `${json.length} entries (at most ${MAX_SHARE})`))
       return Result.succeed(json as ReadonlyArray<unknown>)
     })
   )

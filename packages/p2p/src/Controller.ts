@@ -1,0 +1,193 @@
+/**
+ * The node's core (Go: `controller`): it attaches handshaken connections as
+ * peers, handles the p2p parcels they send (Ping, Peer-Request,
+ * Peer-Response) and passes application parcels to the application, and
+ * once a second pings idle peers and updates rates.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import type * as Endpoint from "./Endpoint.ts"
+import type { Handshake } from "./Handshake.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+import type * as Parcel from "./Parcel.ts"
+import * as ParcelType from "./ParcelType.ts"
+import * as PeerModule from "./Peer.ts"
+import { PeerStore } from "./PeerStore.ts"
+import type { Protocol } from "./protocol/Protocol.ts"
+import { Specials } from "./Specials.ts"
+import type { Connection } from "./Transport.ts"
+
+const PING = new TextEncoder().encode("Ping")
+const PONG = new TextEncoder().encode("Pong")
+
+/**
+ * Counters of the node as a whole.
+ *
+ * @since 0.1.0
+ */
+export interface NodeCounters {
+  /** Application parcels dropped because the application did not read them fast enough (Go: DroppedFromNetwork). */
+  droppedFromNetwork: number
+  /** Invalid parcels that closed their peer. */
+  invalid: number
+  /** Peer-Requests ignored because they came too soon. */
+  peerRequestsTooSoon: number
+  /** Incoming connections refused (full, per-IP limit, banned, listen limit). */
+  refused: number
+  /** CAT rounds run so far. */
+  rounds: number
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface ControllerService {
+  /** Application parcels from the network, oldest first; bounded by `channelCapacity`, oldest dropped when full. */
+  readonly inbound: Queue.Queue<Parcel.Parcel>
+  readonly counters: NodeCounters
+  /**
+   * Runs a handshaken connection as a peer until it ends: adds it to the
+   * store (replacing a peer with the same hash), removes it when it ends.
+   * `onStart` sees the peer once it is live.
+   */
+  readonly attach: (options: {
+    readonly connection: Connection
+    readonly protocol: Protocol
+    readonly handshake: Handshake
+    readonly endpoint: Endpoint.Endpoint
+    readonly incoming: boolean
+    readonly onStart?: (peer: PeerModule.Peer) => Effect.Effect<void>
+  }) => Effect.Effect<PeerModule.PeerClosed>
+  /** Endpoints to offer a peer (or a refused connection): up to `peerShareAmount` random peers, none that `exclude` matches. */
+  readonly shareFor: (exclude: (ep: Endpoint.Endpoint) => boolean) => Effect.Effect<ReadonlyArray<Endpoint.Endpoint>>
+  /** Waits up to `timeout` for the next Peer-Response from `peer` (for replenishing). */
+  readonly awaitPeerResponse: (
+    peer: PeerModule.Peer,
+    timeout: Duration.Input
+  ) => Effect.Effect<Parcel.Parcel | undefined>
+}
+
+/**
+ * @since 0.1.0
+ */
+export class Controller extends Context.Service<Controller, ControllerService>()("@catp2p/p2p/Controller") {
+  static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials> = Layer.effect(
+    Controller,
+    Effect.gen(function* () {
+      const { config } = yield* NodeConfig
+      const store = yield* PeerStore
+      const specials = yield* Specials
+      const inbound = yield* Queue.sliding<Parcel.Parcel>(config.channelCapacity)
+      const counters: NodeCounters = {
+        droppedFromNetwork: 0,
+        invalid: 0,
+        peerRequestsTooSoon: 0,
+        refused: 0,
+        rounds: 0
+      }
+      const shareWaiters = new Map<string, Deferred.Deferred<Parcel.Parcel>>()
+      const requestInterval = Duration.toMillis(config.peerRequestInterval)
+
+      const shareFor = (exclude: (ep: Endpoint.Endpoint) => boolean) =>
+        Effect.map(store.shuffled(), (peers) => {
+          const out: Array<Endpoint.Endpoint> = []
+          for (const p of peers) {
+            if (out.length >= config.peerShareAmount) break
+            if (!exclude(p.endpoint)) out.push(p.endpoint)
+          }
+          return out
+        })
+
+      const answerPeerRequest = Effect.fnUntraced(function* (peer: PeerModule.Peer) {
+        const now = yield* Clock.currentTimeMillis
+        if (now - peer.lastPeerRequest < requestInterval) {
+          counters.peerRequestsTooSoon++
+          return yield* Effect.logDebug("peer request too soon").pipe(Effect.annotateLogs("peer", peer.hash))
+        }
+        peer.lastPeerRequest = now
+        const own = peer.endpoint
+        const payload = peer.protocol.makePeerShare(yield* shareFor((ep) => ep.ip === own.ip && ep.port === own.port))
+        if (payload.length > 0) peer.send({ type: ParcelType.PeerResponse, address: "", payload })
+      })
+
+      const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
+        switch (parcel.type) {
+          case ParcelType.Message:
+          case ParcelType.MessagePart: {
+            if (Queue.isFullUnsafe(inbound)) counters.droppedFromNetwork++
+            Queue.offerUnsafe(
+              inbound,
+              parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
+            )
+            return Effect.void
+          }
+          case ParcelType.Ping:
+            peer.send({ type: ParcelType.Pong, address: "", payload: PONG })
+            return Effect.void
+          case ParcelType.PeerRequest:
+            return answerPeerRequest(peer)
+          case ParcelType.PeerResponse: {
+            const waiter = shareWaiters.get(peer.hash)
+            return waiter === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(waiter, parcel))
+          }
+          default:
+            return Effect.void
+        }
+      }
+
+      const attach: ControllerService["attach"] = (options) =>
+        PeerModule.run(
+          {
+            connection: options.connection,
+            protocol: options.protocol,
+            handshake: options.handshake,
+            endpoint: options.endpoint,
+            incoming: options.incoming,
+            settings: config,
+            isSpecial: () => specials.isSpecial(options.endpoint),
+            onParcel
+          },
+          (peer) =>
+            Effect.gen(function* () {
+              const replaced = store.add(peer)
+              if (replaced !== undefined) yield* replaced.stop("Stopped", "replaced by a new connection")
+              yield* Effect.addFinalizer(() => Effect.sync(() => store.remove(peer)))
+              // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
+              if (options.handshake.type === ParcelType.PeerRequest) yield* answerPeerRequest(peer)
+              if (options.onStart) yield* options.onStart(peer)
+            })
+        ).pipe(
+          Effect.tap((closed) =>
+            Effect.sync(() => {
+              if (closed.reason === "Malformed") counters.invalid++
+            })
+          )
+        )
+
+      const awaitPeerResponse: ControllerService["awaitPeerResponse"] = (peer, timeout) =>
+        Effect.gen(function* () {
+          const waiter = yield* Deferred.make<Parcel.Parcel>()
+          shareWaiters.set(peer.hash, waiter)
+          return yield* Deferred.await(waiter).pipe(Effect.timeoutOption(timeout))
+        }).pipe(
+          Effect.map((o) => (o._tag === "Some" ? o.value : undefined)),
+          Effect.ensuring(Effect.sync(() => shareWaiters.delete(peer.hash)))
+        )
+
+      // once a second: ping peers we have not written to for pingInterval, update rates
+      const pingAfter = Duration.toMillis(config.pingInterval)
+      yield* Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        for (const peer of store.all()) {
+          peer.tick(now)
+          if (now - peer.lastSend > pingAfter && peer.queue.size === 0) {
+            peer.send({ type: ParcelType.Ping, address: "", payload: PING })
+          }
+        }
+      }).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+
+      return Controller.of({ inbound, counters, attach, shareFor, awaitPeerResponse })
+    })
+  )
+}

@@ -1,0 +1,161 @@
+/**
+ * The public face of a node (Go: `Network`): send parcels, receive the
+ * application's parcels, inspect and steer the peers.
+ *
+ * @example
+ * ```ts
+ * import { Config, Network, P2PLayer, Parcel } from "@catp2p/p2p"
+ * import { Effect, Result, Stream } from "effect"
+ *
+ * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
+ * const program = Effect.gen(function* () {
+ *   const network = yield* Network.Network
+ *   yield* network.send(Parcel.make(Parcel.Broadcast, new TextEncoder().encode("hello")))
+ *   yield* Stream.runForEach(network.messages, (p) => Effect.log(`${p.address}: ${p.payload.length} bytes`))
+ * })
+ * Effect.runFork(program.pipe(Effect.provide(P2PLayer.layer(config))))
+ * ```
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Result, Stream } from "effect"
+import { Bans } from "./Bans.ts"
+import type { ConfigError } from "./Config.ts"
+import { Controller } from "./Controller.ts"
+import { Dialer, type DialError } from "./Dialer.ts"
+import * as Endpoint from "./Endpoint.ts"
+import type { HandshakeError } from "./Handshake.ts"
+import { Listener } from "./Listener.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+import type { Parcel } from "./Parcel.ts"
+import type { Peer, PeerMetrics } from "./Peer.ts"
+import { PeerStore } from "./PeerStore.ts"
+import { Router } from "./Router.ts"
+import * as Specials from "./Specials.ts"
+import type { Address } from "./Transport.ts"
+
+/**
+ * A summary of the node (Go: `Info`): rates are per second, summed over peers.
+ *
+ * @since 0.1.0
+ */
+export interface Info {
+  readonly peers: number
+  /** Messages/s received. */
+  readonly receiving: number
+  /** Messages/s sent. */
+  readonly sending: number
+  /** Bytes/s received. */
+  readonly download: number
+  /** Bytes/s sent. */
+  readonly upload: number
+  /** Parcels dropped: by full peer send queues, and by a full application queue. */
+  readonly dropped: number
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface NetworkService {
+  /** Where the node listens. */
+  readonly address: Address
+  /** Our peer-facing identity: the node id and the listen port we announce. */
+  readonly nodeId: number
+  /** Routes an application parcel without waiting; drops under overload are counted. Returns the number of peers it was queued for. */
+  readonly send: (parcel: Parcel) => Effect.Effect<number>
+  /** Like `send`, but waits for room in the targets' queues instead of dropping. */
+  readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number>
+  /** Application parcels from the network; `address` is the sender's peer hash. One shared queue: each parcel reaches one reader. */
+  readonly messages: Stream.Stream<Parcel>
+  /** Connected peers. */
+  readonly total: Effect.Effect<number>
+  readonly info: Effect.Effect<Info>
+  /** Metrics of every connected peer, by hash. */
+  readonly peerMetrics: Effect.Effect<ReadonlyMap<string, PeerMetrics>>
+  /** The connected peers. */
+  readonly peers: Effect.Effect<ReadonlyArray<Peer>>
+  /** Dials an endpoint now (the CAT replenish loop does this by itself). */
+  readonly dial: (endpoint: Endpoint.Endpoint) => Effect.Effect<Peer, DialError | HandshakeError>
+  /** Bans the peer's IP for `manualBan` and disconnects every peer from that IP. */
+  readonly ban: (hash: string) => Effect.Effect<void>
+  /** Disconnects a peer. */
+  readonly disconnect: (hash: string) => Effect.Effect<void>
+  /** Replaces the special peers: `ip:port` or IP entries separated by `,` or `;`. */
+  readonly setSpecial: (raw: string) => Effect.Effect<void, ConfigError>
+  /** CAT rounds run so far. */
+  readonly rounds: Effect.Effect<number>
+  /** Runs until interrupted; the node itself lives as long as its layer. */
+  readonly run: Effect.Effect<never>
+}
+
+/**
+ * @since 0.1.0
+ */
+export class Network extends Context.Service<Network, NetworkService>()("@catp2p/p2p/Network") {
+  static readonly layer: Layer.Layer<
+    Network,
+    never,
+    NodeConfig | PeerStore | Bans | Specials.Specials | Controller | Router | Dialer | Listener
+  > = Layer.effect(
+    Network,
+    Effect.gen(function* () {
+      const { config, negotiation } = yield* NodeConfig
+      const store = yield* PeerStore
+      const bans = yield* Bans
+      const specials = yield* Specials.Specials
+      const controller = yield* Controller
+      const router = yield* Router
+      const dialer = yield* Dialer
+      const listener = yield* Listener
+
+      const ban = Effect.fnUntraced(function* (hash: string) {
+        const peer = store.get(hash)
+        if (peer === undefined) return
+        const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(config.manualBan)
+        bans.ban(peer.endpoint.ip, until)
+        bans.ban(Endpoint.format(peer.endpoint), until)
+        for (const p of store.all()) if (p.endpoint.ip === peer.endpoint.ip) yield* p.stop("Stopped", "banned")
+      })
+
+      const info = Effect.sync((): Info => {
+        let receiving = 0
+        let sending = 0
+        let download = 0
+        let upload = 0
+        let dropped = controller.counters.droppedFromNetwork
+        for (const p of store.all()) {
+          const m = p.metrics()
+          receiving += m.mpsDown
+          sending += m.mpsUp
+          download += m.bpsDown
+          upload += m.bpsUp
+          dropped += m.dropped
+        }
+        return { peers: store.total, receiving, sending, download, upload, dropped }
+      })
+
+      return Network.of({
+        address: listener.address,
+        nodeId: negotiation.nodeId,
+        send: router.route,
+        sendBlocking: router.routeBlocking,
+        messages: Stream.fromQueue(controller.inbound),
+        total: Effect.sync(() => store.total),
+        info,
+        peerMetrics: Effect.sync(() => new Map(store.all().map((p) => [p.hash, p.metrics()]))),
+        peers: Effect.sync(() => store.all()),
+        dial: dialer.dial,
+        ban,
+        disconnect: (hash) => Effect.suspend(() => store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void),
+        setSpecial: (raw) =>
+          Effect.suspend(() => {
+            const parsed = Specials.parse(raw)
+            if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
+            specials.set(parsed.success)
+            return Effect.void
+          }),
+        rounds: Effect.sync(() => controller.counters.rounds),
+        run: Effect.never
+      })
+    })
+  )
+}

@@ -1,0 +1,50 @@
+/**
+ * The running node's settings: the validated `Config`, what the handshake
+ * announces (node id resolved from the name when 0, as Go's `NewNetwork`
+ * does), and this instance's loopback nonce (random, non-zero).
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, Random } from "effect"
+import * as Config from "./Config.ts"
+import type * as Negotiation from "./protocol/Negotiation.ts"
+
+/**
+ * @since 0.1.0
+ */
+export interface NodeSettings {
+  readonly config: Config.Config
+  /**
+   * What the handshake announces. `listenPort` is set by the Listener to the
+   * port actually bound when the configured one is 0.
+   */
+  readonly negotiation: { -readonly [K in keyof Negotiation.Settings]: Negotiation.Settings[K] }
+  /** Our loopback nonce: a dialed node replying with it is ourselves. */
+  readonly instanceId: bigint
+}
+
+/**
+ * @since 0.1.0
+ */
+export class NodeConfig extends Context.Service<NodeConfig, NodeSettings>()("@catp2p/p2p/NodeConfig") {
+  /** From a configuration already checked (see `Config.make` / `Config.decode`). */
+  static readonly layer = (config: Config.Config): Layer.Layer<NodeConfig> =>
+    Layer.effect(
+      NodeConfig,
+      Effect.gen(function* () {
+        const hi = yield* Random.nextIntBetween(0, 0xffffffff)
+        const lo = yield* Random.nextIntBetween(1, 0xffffffff)
+        return {
+          config,
+          instanceId: (BigInt(hi) << 32n) | BigInt(lo),
+          negotiation: {
+            network: config.network,
+            protocolVersion: config.protocolVersion,
+            protocolVersionMinimum: config.protocolVersionMinimum,
+            nodeId: Config.nodeIdOf(config),
+            listenPort: config.listenPort
+          }
+        }
+      })
+    )
+}

@@ -1,0 +1,303 @@
+/**
+ * One connection to a peer after a successful handshake, for its whole life
+ * (Go: `Peer`). A reader fiber decodes parcels and hands them on; a writer
+ * fiber drains the bounded send queue; both run in the scope the peer is made
+ * in, so closing that scope stops them and closes the connection. A peer that
+ * connects again is a new `Peer`.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Deferred, Duration, Effect, Schema, type Scope } from "effect"
+import type * as Endpoint from "./Endpoint.ts"
+import type { Handshake } from "./Handshake.ts"
+import type { Parcel } from "./Parcel.ts"
+import * as ParcelType from "./ParcelType.ts"
+import * as PeerHash from "./PeerHash.ts"
+import type { Protocol } from "./protocol/Protocol.ts"
+import { digest, ResendFilter } from "./ResendFilter.ts"
+import { SendQueue } from "./SendQueue.ts"
+import type { Connection } from "./Transport.ts"
+
+/**
+ * Why a peer's connection ended.
+ *
+ * @since 0.1.0
+ */
+export class PeerClosed extends Schema.TaggedError<PeerClosed>()("PeerClosed", {
+  reason: Schema.Literals([
+    "RemoteClosed",
+    "ReadError",
+    "WriteError",
+    "ReadTimeout",
+    "WriteTimeout",
+    "Malformed",
+    "Stopped"
+  ]),
+  message: Schema.String
+}) {}
+
+/**
+ * Live metrics of one peer (Go: `PeerMetrics`). Times are Clock milliseconds;
+ * rates are per second over the last second.
+ *
+ * @since 0.1.0
+ */
+export interface PeerMetrics {
+  readonly hash: string
+  readonly peerAddress: string
+  readonly momentConnected: number
+  readonly lastReceive: number
+  readonly lastSend: number
+  readonly messagesSent: number
+  readonly bytesSent: number
+  readonly messagesReceived: number
+  readonly bytesReceived: number
+  readonly incoming: boolean
+  /** `"regular"` or `"special_config"`. */
+  readonly peerType: string
+  /** The protocol, as Go writes it: `v9`, `v10`, `v11`. */
+  readonly connectionState: string
+  readonly mpsDown: number
+  readonly mpsUp: number
+  readonly bpsDown: number
+  readonly bpsUp: number
+  readonly sendFillRatio: number
+  readonly dropped: number
+}
+
+/**
+ * What a peer needs from the node's configuration.
+ *
+ * @since 0.1.0
+ */
+export interface PeerSettings {
+  readonly channelCapacity: number
+  readonly readDeadline: Duration.Duration
+  readonly writeDeadline: Duration.Duration
+  readonly peerResendFilter: boolean
+  readonly peerResendBuckets: number
+  readonly peerResendInterval: Duration.Duration
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface PeerOptions {
+  readonly connection: Connection
+  readonly protocol: Protocol
+  readonly handshake: Handshake
+  /** The peer's address: its IP and listen port (incoming) or the dialed endpoint (outgoing). */
+  readonly endpoint: Endpoint.Endpoint
+  readonly incoming: boolean
+  readonly settings: PeerSettings
+  readonly isSpecial: () => boolean
+  /** Receives every valid parcel, addressed with this peer's hash. */
+  readonly onParcel: (peer: Peer, parcel: Parcel) => Effect.Effect<void>
+}
+
+const WRITE_BATCH = 256
+
+/**
+ * A connected peer.
+ *
+ * @since 0.1.0
+ */
+export class Peer {
+  readonly hash: string
+  readonly endpoint: Endpoint.Endpoint
+  readonly nodeId: number
+  readonly incoming: boolean
+  readonly protocol: Protocol
+  readonly connected: number
+  /** Completes with the reason the peer ended. */
+  readonly closed: Deferred.Deferred<PeerClosed>
+  readonly queue: SendQueue
+  readonly resend: ResendFilter | undefined
+  private readonly isSpecialFn: () => boolean
+  lastReceive = 0
+  lastSend: number
+  /** Clock time of the last Peer-Request we answered (rate limit). */
+  lastPeerRequest = Number.NEGATIVE_INFINITY
+  messagesSent = 0
+  bytesSent = 0
+  messagesReceived = 0
+  bytesReceived = 0
+  private rates = { mpsDown: 0, mpsUp: 0, bpsDown: 0, bpsUp: 0 }
+  private mark = { messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, at: 0 }
+
+  constructor(options: PeerOptions, now: number, closed: Deferred.Deferred<PeerClosed>) {
+    this.endpoint = options.endpoint
+    this.nodeId = options.handshake.nodeId
+    this.hash = PeerHash.format(options.endpoint.ip, options.endpoint.port, options.handshake.nodeId)
+    this.incoming = options.incoming
+    this.protocol = options.protocol
+    this.connected = now
+    this.lastSend = now
+    this.mark.at = now
+    this.closed = closed
+    this.queue = new SendQueue(options.settings.channelCapacity)
+    this.isSpecialFn = options.isSpecial
+    const s = options.settings
+    this.resend = s.peerResendFilter
+      ? new ResendFilter(s.peerResendBuckets, Duration.toMillis(s.peerResendInterval), now)
+      : undefined
+  }
+
+  /** Queues a parcel for sending; never blocks. Returns the number of older parcels dropped. */
+  send(parcel: Parcel): number {
+    return this.queue.offer(parcel)
+  }
+
+  /** Ends the peer (Go: `Stop`): its scope's owner closes the connection. */
+  stop(reason: PeerClosed["reason"] = "Stopped", message = "stopped"): Effect.Effect<void> {
+    return Effect.asVoid(Deferred.succeed(this.closed, new PeerClosed({ reason, message })))
+  }
+
+  /** Whether this peer's endpoint is special. */
+  get special(): boolean {
+    return this.isSpecialFn()
+  }
+
+  /** Recomputes the per-second rates; called about once a second. */
+  tick(now: number): void {
+    const seconds = (now - this.mark.at) / 1000
+    if (seconds <= 0) return
+    this.rates = {
+      mpsDown: (this.messagesReceived - this.mark.messagesReceived) / seconds,
+      mpsUp: (this.messagesSent - this.mark.messagesSent) / seconds,
+      bpsDown: (this.bytesReceived - this.mark.bytesReceived) / seconds,
+      bpsUp: (this.bytesSent - this.mark.bytesSent) / seconds
+    }
+    this.mark = {
+      messagesSent: this.messagesSent,
+      bytesSent: this.bytesSent,
+      messagesReceived: this.messagesReceived,
+      bytesReceived: this.bytesReceived,
+      at: now
+    }
+  }
+
+  /** A snapshot of the metrics (Go: `GetMetrics`). */
+  metrics(): PeerMetrics {
+    return {
+      hash: this.hash,
+      peerAddress: this.endpoint.ip,
+      momentConnected: this.connected,
+      lastReceive: this.lastReceive,
+      lastSend: this.lastSend,
+      messagesSent: this.messagesSent,
+      bytesSent: this.bytesSent,
+      messagesReceived: this.messagesReceived,
+      bytesReceived: this.bytesReceived,
+      incoming: this.incoming,
+      peerType: this.special ? "special_config" : "regular",
+      connectionState: `v${this.protocol.version}`,
+      ...this.rates,
+      sendFillRatio: this.queue.fillRatio,
+      dropped: this.queue.dropped
+    }
+  }
+}
+
+const closeWith = (peer: Peer, reason: PeerClosed["reason"], message: string) => peer.stop(reason, message)
+
+const readLoop = (peer: Peer, options: PeerOptions) =>
+  Effect.gen(function* () {
+    const { connection, protocol, settings } = options
+    const resend = peer.resend
+    for (;;) {
+      const chunks = yield* connection.read.pipe(
+        Effect.timeoutOrElse({
+          duration: settings.readDeadline,
+          orElse: () =>
+            Effect.fail(new PeerClosed({ reason: "ReadTimeout", message: "no data within the read deadline" }))
+        }),
+        Effect.mapError((e) =>
+          e._tag === "PeerClosed"
+            ? e
+            : new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
+        )
+      )
+      for (const chunk of chunks) {
+        peer.bytesReceived += chunk.length
+        protocol.push(chunk)
+      }
+      for (;;) {
+        const r = protocol.decodeParcel()
+        if (r._tag === "NeedMore") break
+        if (r._tag === "Failure") return yield* new PeerClosed({ reason: "Malformed", message: r.error.message })
+        const parcel = r.value
+        const now = yield* Clock.currentTimeMillis
+        peer.messagesReceived++
+        peer.lastReceive = now
+        if (resend !== undefined && ParcelType.isApplication(parcel.type)) resend.add(digest(parcel.payload), now)
+        yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
+      }
+    }
+  })
+
+const writeLoop = (peer: Peer, options: PeerOptions) =>
+  Effect.gen(function* () {
+    const { connection, protocol, settings } = options
+    for (;;) {
+      const batch = yield* peer.queue.take(WRITE_BATCH)
+      const frames: Array<Uint8Array> = []
+      let bytes = 0
+      for (const parcel of batch) {
+        const frame = protocol.encodeParcel(parcel)
+        bytes += frame.length
+        frames.push(frame)
+      }
+      yield* connection.write(frames).pipe(
+        Effect.timeoutOrElse({
+          duration: settings.writeDeadline,
+          orElse: () =>
+            Effect.fail(
+              new PeerClosed({ reason: "WriteTimeout", message: "write did not finish within the write deadline" })
+            )
+        }),
+        Effect.mapError((e) =>
+          e._tag === "PeerClosed" ? e : new PeerClosed({ reason: "WriteError", message: e.message })
+        )
+      )
+      peer.messagesSent += batch.length
+      peer.bytesSent += bytes
+      peer.lastSend = yield* Clock.currentTimeMillis
+    }
+  })
+
+/**
+ * Starts a peer in the current scope: its reader and writer fibers run until
+ * the connection fails, a bad parcel arrives, or `stop` is called; then
+ * `closed` completes. The caller keeps the scope open until then (see
+ * {@link run}).
+ *
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function* (options: PeerOptions): Effect.fn.Return<Peer, never, Scope.Scope> {
+  const closed = yield* Deferred.make<PeerClosed>()
+  const peer = new Peer(options, yield* Clock.currentTimeMillis, closed)
+  const end = (loop: Effect.Effect<never, PeerClosed>) =>
+    loop.pipe(
+      Effect.catch((e: PeerClosed) => closeWith(peer, e.reason, e.message)),
+      Effect.forkScoped
+    )
+  yield* Effect.addFinalizer(() => Effect.sync(() => peer.queue.close()))
+  yield* end(readLoop(peer, options) as Effect.Effect<never, PeerClosed>)
+  yield* end(writeLoop(peer, options) as Effect.Effect<never, PeerClosed>)
+  return peer
+})
+
+/**
+ * Runs a peer until it ends, returning why.
+ *
+ * @since 0.1.0
+ */
+export const run = (options: PeerOptions, onStart: (peer: Peer) => Effect.Effect<void, never, Scope.Scope>) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const peer = yield* make(options)
+      yield* onStart(peer)
+      return yield* Deferred.await(peer.closed)
+    })
+  )

@@ -1,0 +1,78 @@
+/** Helpers for tests that run whole nodes. */
+import { Context, Duration, Effect, Layer, Result, Schedule, Stream } from "effect"
+import { Config, Endpoint, NetworkId, type Parcel, P2PLayer } from "@catp2p/p2p"
+import { Controller } from "../src/Controller.ts"
+import { Network } from "../src/Network.ts"
+import { PeerStore } from "../src/PeerStore.ts"
+import type { Transport } from "../src/Transport.ts"
+
+export const TEST_NETWORK = NetworkId.fromName("catp2p-test")
+
+let names = 0
+
+/** A checked config for a loopback test node: any free port, no listen limit, no redial wait. */
+export const testConfig = (overrides: Partial<Config.Config> = {}): Config.Config =>
+  Result.getOrThrow(
+    Config.make({
+      network: TEST_NETWORK,
+      nodeName: `test-node-${++names}`,
+      bindIp: "127.0.0.1",
+      listenPort: "0",
+      listenLimit: Duration.zero,
+      redialInterval: Duration.zero,
+      ...overrides
+    })
+  )
+
+export interface TestNode {
+  readonly network: Network["Service"]
+  readonly controller: Controller["Service"]
+  readonly store: PeerStore["Service"]
+  readonly config: Config.Config
+  /** Where other nodes dial it. */
+  readonly endpoint: Endpoint.Endpoint
+}
+
+/** Starts a node in the current scope (it stops when the scope closes). */
+export const startNode = (overrides: Partial<Config.Config> = {}, transport?: Layer.Layer<Transport>) =>
+  Effect.gen(function* () {
+    const config = testConfig(overrides)
+    const layer = transport === undefined ? P2PLayer.layer(config) : P2PLayer.layerWith(config, transport)
+    const context = yield* Layer.build(layer)
+    const network = Context.get(context, Network)
+    return {
+      network,
+      controller: Context.get(context, Controller),
+      store: Context.get(context, PeerStore),
+      config,
+      endpoint: Endpoint.unsafeMake(
+        network.address.host === "0.0.0.0" ? "127.0.0.1" : network.address.host,
+        String(network.address.port)
+      )
+    } satisfies TestNode
+  })
+
+/** Waits (polling every 10 ms, up to 10 s) until `check` holds. */
+export const eventually = <A>(what: string, get: Effect.Effect<A>, check: (a: A) => boolean) =>
+  get.pipe(
+    Effect.flatMap((a) => (check(a) ? Effect.succeed(a) : Effect.fail(a))),
+    Effect.retry(Schedule.spaced("10 millis")),
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.die(new Error(`timed out waiting for ${what}`))
+    })
+  )
+
+/** The next `n` application parcels a node receives (10 s at most). */
+export const receive = (node: TestNode, n: number) =>
+  node.network.messages.pipe(
+    Stream.take(n),
+    Stream.runCollect,
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.die(new Error(`did not receive ${n} parcels`))
+    })
+  )
+
+export const text = (s: string) => new TextEncoder().encode(s)
+export const show = (p: Parcel.Parcel) => new TextDecoder().decode(p.payload)

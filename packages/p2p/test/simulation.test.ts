@@ -1,0 +1,88 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Stream } from "effect"
+import { Endpoint, MemoryTransport, Parcel, ParcelType } from "@catp2p/p2p"
+import { TestClock } from "effect/testing"
+import { show, startNode, type TestNode, text } from "./node-support.ts"
+
+const hostOf = (i: number) => `10.0.${i >> 8}.${(i & 255) + 1}`
+
+/** `n` nodes on one in-memory network, each on its own host, listening on 8108. */
+const startNetwork = (n: number, overrides: Parameters<typeof startNode>[0] = {}) =>
+  Effect.gen(function* () {
+    const network = yield* MemoryTransport.makeNetwork()
+    return yield* Effect.forEach(
+      Array.from({ length: n }, (_, i) => i),
+      (i) =>
+        startNode(
+          { bindIp: hostOf(i), listenPort: "8108", ...overrides },
+          MemoryTransport.layerHost(network, hostOf(i))
+        )
+    )
+  })
+
+describe("in-memory network under TestClock", () => {
+  it.effect("50 nodes connect and a full broadcast reaches every neighbour exactly once", () =>
+    Effect.gen(function* () {
+      const nodes = yield* startNetwork(50, {
+        maxPeers: 20,
+        maxIncoming: 20,
+        targetPeers: 10,
+        dropTo: 10,
+        minReseed: 5
+      })
+      const neighbours = new Map<number, Set<number>>(nodes.map((_, i) => [i, new Set<number>()]))
+      for (let i = 0; i < nodes.length; i++) {
+        for (const step of [1, 7, 13]) {
+          const j = (i + step) % nodes.length
+          if (neighbours.get(i)!.has(j)) continue
+          yield* nodes[i]!.network.dial(Endpoint.unsafeMake(hostOf(j), "8108"))
+          neighbours.get(i)!.add(j)
+          neighbours.get(j)!.add(i)
+        }
+      }
+      for (let i = 0; i < nodes.length; i++) {
+        assert.strictEqual(yield* nodes[i]!.network.total, neighbours.get(i)!.size, `node ${i}`)
+      }
+      // every neighbour of node 0 listens, then node 0 broadcasts to all of them
+      const targets = [...neighbours.get(0)!]
+      const listening = yield* Effect.forEach(targets, (j) =>
+        Effect.forkChild(Stream.runCollect(Stream.take(nodes[j]!.network.messages, 1)))
+      )
+      const sentTo = yield* nodes[0]!.network.send(Parcel.make(Parcel.FullBroadcast, text("to everyone")))
+      assert.strictEqual(sentTo, targets.length)
+      for (const [k, fiber] of listening.entries()) {
+        const [got] = yield* Fiber.join(fiber)
+        assert.strictEqual(show(got!), "to everyone")
+        assert.strictEqual(got!.address.split(" ")[0], `${hostOf(0)}:8108`, `neighbour ${targets[k]}`)
+      }
+      // exactly once: nothing else is queued anywhere
+      for (let j = 1; j < nodes.length; j++) {
+        const received = [...(yield* nodes[j]!.network.peerMetrics).values()].reduce(
+          (s, m) => s + m.messagesReceived,
+          0
+        )
+        assert.strictEqual(received, targets.includes(j) ? 1 : 0, `node ${j}`)
+      }
+    })
+  )
+
+  it.effect("a silent connection is pinged after PingInterval and the ping is answered", () =>
+    Effect.gen(function* () {
+      const [a, b] = (yield* startNetwork(2)) as [TestNode, TestNode]
+      const peer = yield* a.network.dial(Endpoint.unsafeMake(hostOf(1), "8108"))
+      const before = peer.metrics()
+      assert.strictEqual(before.messagesSent, 0)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(peer.metrics().messagesSent, 0, "no ping before the interval")
+      yield* TestClock.adjust("7 seconds")
+      // a pinged b (and b pinged a): both sides sent a Ping and answered the other's with a Pong
+      const m = peer.metrics()
+      assert.isAtLeast(m.messagesSent, 1)
+      assert.isAtLeast(m.messagesReceived, 1)
+      const [atB] = yield* b.network.peers
+      assert.isAtLeast(atB!.metrics().messagesReceived, 1)
+      assert.isAtLeast(atB!.metrics().messagesSent, 1)
+      void ParcelType
+    })
+  )
+})
