@@ -47,13 +47,29 @@ for (const size of SIZES) {
   }
   const frame = Wire.V11.encodeMsgFrame(6, payload)
   const body = frame.subarray(4)
-  row("v11 encode generated", size, measure(() => (sink += generatedFrame().length)))
-  row("v11 encode hand-written", size, measure(() => (sink += Wire.V11.encodeMsgFrame(6, payload).length)))
-  row("v11 decode generated", size, measure(() => (sink += fromBinary(V11MsgSchema, body).Payload.length)))
-  row("v11 decode hand-written", size, measure(() => {
-    const r = Wire.V11.decodeMsgBody(body)
-    if (r._tag === "Success") sink += r.success.payload.length
-  }))
+  row(
+    "v11 encode generated",
+    size,
+    measure(() => (sink += generatedFrame().length))
+  )
+  row(
+    "v11 encode hand-written",
+    size,
+    measure(() => (sink += Wire.V11.encodeMsgFrame(6, payload).length))
+  )
+  row(
+    "v11 decode generated",
+    size,
+    measure(() => (sink += fromBinary(V11MsgSchema, body).Payload.length))
+  )
+  row(
+    "v11 decode hand-written",
+    size,
+    measure(() => {
+      const r = Wire.V11.decodeMsgBody(body)
+      if (r._tag === "Success") sink += r.success.payload.length
+    })
+  )
 
   // whole protocols: encode a parcel and decode it from a stream
   const parcel = Parcel.make(Parcel.Broadcast, payload)
@@ -69,12 +85,20 @@ for (const size of SIZES) {
     rx.push(tx.encodeParcel(parcel)) // type definitions, for the gob protocols
     rx.decodeParcel()
     const bytes = tx.encodeParcel(parcel)
-    row(`${name} encodeParcel`, size, measure(() => (sink += tx.encodeParcel(parcel).length)))
-    row(`${name} decodeParcel`, size, measure(() => {
-      rx.push(bytes)
-      const r = rx.decodeParcel()
-      if (r._tag === "Value") sink += r.value.payload.length
-    }))
+    row(
+      `${name} encodeParcel`,
+      size,
+      measure(() => (sink += tx.encodeParcel(parcel).length))
+    )
+    row(
+      `${name} decodeParcel`,
+      size,
+      measure(() => {
+        rx.push(bytes)
+        const r = rx.decodeParcel()
+        if (r._tag === "Value") sink += r.value.payload.length
+      })
+    )
   }
 }
 

@@ -43,7 +43,7 @@ export interface NodeCounters {
  * @since 0.1.0
  */
 export interface ControllerService {
-  /** Application parcels from the network, oldest first; bounded by `channelCapacity`, oldest dropped when full. */
+  /** Application parcels from the network, oldest first; bounded by `channelCapacity`; when full, the older half is dropped (Go). */
   readonly inbound: Queue.Queue<Parcel.Parcel>
   readonly counters: NodeCounters
   /**
@@ -78,7 +78,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const { config } = yield* NodeConfig
       const store = yield* PeerStore
       const specials = yield* Specials
-      const inbound = yield* Queue.sliding<Parcel.Parcel>(config.channelCapacity)
+      const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
       const counters: NodeCounters = {
         droppedFromNetwork: 0,
         invalid: 0,
@@ -115,12 +115,16 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         switch (parcel.type) {
           case ParcelType.Message:
           case ParcelType.MessagePart: {
-            if (Queue.isFullUnsafe(inbound)) counters.droppedFromNetwork++
-            Queue.offerUnsafe(
-              inbound,
+            const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
-            )
-            return Effect.void
+            if (!Queue.isFullUnsafe(inbound)) {
+              Queue.offerUnsafe(inbound, app)
+              return Effect.void
+            }
+            // full: drop the older half, as Go's ParcelChannel does
+            const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+            counters.droppedFromNetwork += drop
+            return Effect.andThen(Queue.takeN(inbound, drop), Queue.offer(inbound, app))
           }
           case ParcelType.Ping:
             peer.send({ type: ParcelType.Pong, address: "", payload: PONG })

@@ -159,3 +159,14 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
     })
   )
 }
+
+/**
+ * Runs the node provided by the environment until interrupted:
+ * `Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))`.
+ *
+ * @since 0.1.0
+ */
+export const run: Effect.Effect<never, never, Network> = Effect.gen(function* () {
+  const network = yield* Network
+  return yield* network.run
+})

@@ -8,7 +8,7 @@
  * import { Config, Network, P2PLayer } from "@catp2p/p2p"
  * import { Effect, Result } from "effect"
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
- * Effect.runFork(Effect.flatMap(Network.Network.asEffect(), (n) => n.run).pipe(Effect.provide(P2PLayer.layer(config))))
+ * Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))
  * ```
  * @since 0.1.0
  */

@@ -1,24 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Layer } from "effect"
+import { Effect, Fiber } from "effect"
 import { Parcel } from "@catp2p/p2p"
-import * as HandshakeFlow from "../src/HandshakeFlow.ts"
-import { TcpTransport } from "../src/TcpTransport.ts"
-import { Transport } from "../src/Transport.ts"
-import { eventually, receive, show, startNode, TEST_NETWORK, text } from "./node-support.ts"
-
-/** A bare connection that completes a real handshake, then does what the test says. */
-const rawPeer = (to: { readonly ip: string; readonly port: string }, nodeId: number) =>
-  Effect.gen(function* () {
-    const transport = Context.get(yield* Layer.build(TcpTransport.layer), Transport)
-    const connection = yield* transport.connect({ host: to.ip, port: Number(to.port) }, { timeout: "5 seconds" })
-    const settled = yield* HandshakeFlow.outgoing(
-      connection,
-      { network: TEST_NETWORK, protocolVersion: 10, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
-      12345n,
-      "5 seconds" as never
-    )
-    return { connection, settled }
-  })
+import { eventually, rawPeer, receive, show, startNode, text } from "./node-support.ts"
 
 describe("bad peers", () => {
   it.live("a peer that sends garbage is closed; the node keeps serving the others", () =>

@@ -4,7 +4,9 @@ import { Config, Endpoint, NetworkId, type Parcel, P2PLayer } from "@catp2p/p2p"
 import { Controller } from "../src/Controller.ts"
 import { Network } from "../src/Network.ts"
 import { PeerStore } from "../src/PeerStore.ts"
-import type { Transport } from "../src/Transport.ts"
+import * as HandshakeFlow from "../src/HandshakeFlow.ts"
+import { TcpTransport } from "../src/TcpTransport.ts"
+import { Transport } from "../src/Transport.ts"
 
 export const TEST_NETWORK = NetworkId.fromName("catp2p-test")
 
@@ -76,3 +78,46 @@ export const receive = (node: TestNode, n: number) =>
 
 export const text = (s: string) => new TextEncoder().encode(s)
 export const show = (p: Parcel.Parcel) => new TextDecoder().decode(p.payload)
+
+/**
+ * A bare TCP connection that completes a real handshake in `protocolVersion`,
+ * then does whatever the test does with `connection` and `settled.protocol`.
+ */
+export const rawPeer = (
+  to: { readonly ip: string; readonly port: string },
+  nodeId: number,
+  protocolVersion: 9 | 10 | 11 = 10
+) =>
+  Effect.gen(function* () {
+    const transport = Context.get(yield* Layer.build(TcpTransport.layer), Transport)
+    const connection = yield* transport.connect({ host: to.ip, port: Number(to.port) }, { timeout: "5 seconds" })
+    const settled = yield* HandshakeFlow.outgoing(
+      connection,
+      { network: TEST_NETWORK, protocolVersion, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
+      12345n,
+      Duration.seconds(5)
+    )
+    return { connection, settled }
+  })
+
+/** Reads parcels from a raw peer's connection until `n` have arrived. */
+export const readParcels = (peer: Effect.Success<ReturnType<typeof rawPeer>>, n: number) =>
+  Effect.gen(function* () {
+    const out: Array<Parcel.Parcel> = []
+    const protocol = peer.settled.protocol
+    for (;;) {
+      // bytes that came with the handshake reply may already be buffered
+      for (;;) {
+        const r = protocol.decodeParcel()
+        if (r._tag !== "Value") break
+        out.push(r.value)
+      }
+      if (out.length >= n) return out
+      for (const c of yield* peer.connection.read) protocol.push(c)
+    }
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.die(new Error(`raw peer did not get ${n} parcels`))
+    })
+  )
