@@ -20,6 +20,7 @@ import type { Connection } from "./Transport.ts"
 
 const PING = new TextEncoder().encode("Ping")
 const PONG = new TextEncoder().encode("Pong")
+const PEER_REQUEST = new TextEncoder().encode("Peer Request")
 
 /**
  * Counters of the node as a whole.
@@ -61,11 +62,8 @@ export interface ControllerService {
   }) => Effect.Effect<PeerModule.PeerClosed>
   /** Endpoints to offer a peer (or a refused connection): up to `peerShareAmount` random peers, none that `exclude` matches. */
   readonly shareFor: (exclude: (ep: Endpoint.Endpoint) => boolean) => Effect.Effect<ReadonlyArray<Endpoint.Endpoint>>
-  /** Waits up to `timeout` for the next Peer-Response from `peer` (for replenishing). */
-  readonly awaitPeerResponse: (
-    peer: PeerModule.Peer,
-    timeout: Duration.Input
-  ) => Effect.Effect<Parcel.Parcel | undefined>
+  /** Sends `peer` a Peer-Request and waits up to `timeout` for its Peer-Response (for replenishing). */
+  readonly requestPeers: (peer: PeerModule.Peer, timeout: Duration.Input) => Effect.Effect<Parcel.Parcel | undefined>
 }
 
 /**
@@ -75,7 +73,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
   static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials> = Layer.effect(
     Controller,
     Effect.gen(function* () {
-      const { config } = yield* NodeConfig
+      const { config, tick } = yield* NodeConfig
       const store = yield* PeerStore
       const specials = yield* Specials
       const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
@@ -169,29 +167,45 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           )
         )
 
-      const awaitPeerResponse: ControllerService["awaitPeerResponse"] = (peer, timeout) =>
+      const requestPeers: ControllerService["requestPeers"] = (peer, timeout) =>
         Effect.gen(function* () {
+          // listen before asking: the answer can come back before this fiber runs again
           const waiter = yield* Deferred.make<Parcel.Parcel>()
           shareWaiters.set(peer.hash, waiter)
+          peer.lastPeerSend = yield* Clock.currentTimeMillis
+          peer.send({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
           return yield* Deferred.await(waiter).pipe(Effect.timeoutOption(timeout))
         }).pipe(
           Effect.map((o) => (o._tag === "Some" ? o.value : undefined)),
           Effect.ensuring(Effect.sync(() => shareWaiters.delete(peer.hash)))
         )
 
-      // once a second: ping peers we have not written to for pingInterval, update rates
+      // once a second: enforce read/write deadlines, ping peers we have not
+      // written to for pingInterval, update rates
       const pingAfter = Duration.toMillis(config.pingInterval)
+      const readDeadline = Duration.toMillis(config.readDeadline)
+      const writeDeadline = Duration.toMillis(config.writeDeadline)
       yield* Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         for (const peer of store.all()) {
           peer.tick(now)
+          const late = peer.overdue(now, readDeadline, writeDeadline)
+          if (late !== undefined) {
+            yield* peer.stop(
+              late,
+              late === "ReadTimeout"
+                ? "no data within the read deadline"
+                : "a write took longer than the write deadline"
+            )
+            continue
+          }
           if (now - peer.lastSend > pingAfter && peer.queue.size === 0) {
             peer.send({ type: ParcelType.Ping, address: "", payload: PING })
           }
         }
-      }).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+      }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
 
-      return Controller.of({ inbound, counters, attach, shareFor, awaitPeerResponse })
+      return Controller.of({ inbound, counters, attach, shareFor, requestPeers })
     })
   )
 }

@@ -1,14 +1,22 @@
 /**
  * Outgoing connections (Go: `Dialer` + `controller.Dial` +
- * `handshakeOutgoing`): one dial per endpoint per `redialInterval`, the TCP
- * connect under `dialTimeout` from `bindIp`, the handshake under
- * `handshakeTimeout`. A successful dial leaves the peer running in the
- * node's scope; `dial` returns it. Dialing ourselves (our loopback nonce
- * comes back) bans that endpoint for 50 years, as Go does.
+ * `handshakeOutgoing`): the TCP connect under `dialTimeout` from `bindIp`,
+ * the handshake under `handshakeTimeout`. A successful dial leaves the peer
+ * running in the node's scope; `dial` returns it. Dialing ourselves (our
+ * loopback nonce comes back) bans that endpoint for 50 years, as Go does.
+ *
+ * Redial throttling, where catp2p differs from Go: Go waits a flat
+ * `redialInterval` (2 min) after every attempt, so nodes whose first dials
+ * collided (e.g. many nodes on one host starting together) stay apart for
+ * minutes. catp2p waits `redialInterval` after a dial that connected (so a
+ * peer dropped by a CAT round is not redialed at once), but after a failed
+ * dial it backs off exponentially from 1 s (1, 2, 4, … s, capped at
+ * `redialInterval`), with ±25 % random jitter so colliding nodes drift
+ * apart.
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, FiberSet, Layer, Schema } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, FiberSet, Layer, Random, Schema } from "effect"
 import { Bans } from "./Bans.ts"
 import { Controller } from "./Controller.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -56,17 +64,31 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
       const controller = yield* Controller
       const fibers = yield* FiberSet.make<void>()
       const redial = Duration.toMillis(config.redialInterval)
-      const attempts = new Map<string, number>()
+      /** endpoint → when it may be dialed again, and consecutive failures */
+      const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
 
       const blocked = (key: string, ep: Endpoint.Endpoint, now: number): DialError | undefined => {
-        if (bans.isBannedEndpoint(ep, now))
+        if (bans.isBannedEndpoint(ep, now)) {
           return new DialError({ reason: "Banned", endpoint: key, message: "endpoint is banned" })
-        const last = attempts.get(key)
-        if (last !== undefined && now - last < redial) {
+        }
+        const a = attempts.get(key)
+        if (a !== undefined && now < a.next) {
           return new DialError({ reason: "TooSoon", endpoint: key, message: "dialed too recently" })
         }
         return undefined
       }
+
+      const record = Effect.fnUntraced(function* (key: string, connected: boolean) {
+        const now = yield* Clock.currentTimeMillis
+        if (connected) {
+          attempts.set(key, { next: now + redial, failures: 0 })
+          return
+        }
+        const failures = (attempts.get(key)?.failures ?? 0) + 1
+        const base = Math.min(redial, 1000 * 2 ** Math.min(failures - 1, 30))
+        const jitter = yield* Random.nextBetween(0.75, 1.25)
+        attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
+      })
 
       const canDial = (ep: Endpoint.Endpoint) =>
         Effect.map(Clock.currentTimeMillis, (now) => blocked(Endpoint.format(ep), ep, now) === undefined)
@@ -76,8 +98,9 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
         const now = yield* Clock.currentTimeMillis
         const refused = blocked(key, ep, now)
         if (refused !== undefined) return yield* refused
-        if (attempts.size > 4096) for (const [k, t] of attempts) if (now - t >= redial) attempts.delete(k)
-        attempts.set(key, now)
+        if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
+        // until this dial ends, nobody else dials the endpoint
+        attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
         const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
         const connectAndRun = Effect.gen(function* () {
           const connection = yield* transport
@@ -102,7 +125,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
             handshake: settled.handshake,
             endpoint: ep,
             incoming: false,
-            onStart: (peer) => Effect.asVoid(Deferred.succeed(result, peer))
+            onStart: (peer) => Effect.andThen(record(key, true), Deferred.succeed(result, peer))
           })
         })
         yield* FiberSet.run(
@@ -110,6 +133,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
           Effect.scoped(connectAndRun).pipe(
             Effect.catch((e: DialError | HandshakeError) =>
               Effect.gen(function* () {
+                yield* record(key, false)
                 if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
                   bans.ban(key, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
                 }
@@ -117,7 +141,15 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
               })
             ),
             // never leave the caller waiting (e.g. the node stops mid-dial)
-            Effect.ensuring(Deferred.interrupt(result)),
+            Effect.ensuring(
+              Effect.andThen(
+                Effect.sync(() => {
+                  const a = attempts.get(key)
+                  if (a !== undefined && a.next === Number.POSITIVE_INFINITY) attempts.delete(key)
+                }),
+                Deferred.interrupt(result)
+              )
+            ),
             Effect.annotateLogs({ endpoint: key })
           )
         )

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Random } from "effect"
+import { Context, Duration, Effect, Layer, Random } from "effect"
 import * as Config from "./Config.ts"
 import type * as Negotiation from "./protocol/Negotiation.ts"
 
@@ -21,6 +21,11 @@ export interface NodeSettings {
   readonly negotiation: { -readonly [K in keyof Negotiation.Settings]: Negotiation.Settings[K] }
   /** Our loopback nonce: a dialed node replying with it is ourselves. */
   readonly instanceId: bigint
+  /**
+   * How often the node checks deadlines, pings idle peers and updates rates
+   * (1 s, as Go; simulations of thousands of nodes may use more).
+   */
+  readonly tick: Duration.Duration
 }
 
 /**
@@ -28,7 +33,10 @@ export interface NodeSettings {
  */
 export class NodeConfig extends Context.Service<NodeConfig, NodeSettings>()("@catp2p/p2p/NodeConfig") {
   /** From a configuration already checked (see `Config.make` / `Config.decode`). */
-  static readonly layer = (config: Config.Config): Layer.Layer<NodeConfig> =>
+  static readonly layer = (
+    config: Config.Config,
+    options?: { readonly tick?: Duration.Input }
+  ): Layer.Layer<NodeConfig> =>
     Layer.effect(
       NodeConfig,
       Effect.gen(function* () {
@@ -36,6 +44,7 @@ export class NodeConfig extends Context.Service<NodeConfig, NodeSettings>()("@ca
         const lo = yield* Random.nextIntBetween(1, 0xffffffff)
         return {
           config,
+          tick: Duration.fromInputUnsafe(options?.tick ?? "1 second"),
           instanceId: (BigInt(hi) << 32n) | BigInt(lo),
           negotiation: {
             network: config.network,

@@ -1,18 +1,21 @@
 /**
  * Composes every component of a node into one layer providing `Network`.
- * Building the layer starts the node (it listens at once); closing it stops
- * everything and releases the port and every socket.
+ * Building the layer starts the node (it listens at once, then CAT peering
+ * dials seeds and peers by itself); closing it stops everything, writes the
+ * peer file, and releases the port and every socket.
  *
  * @example
  * ```ts
  * import { Config, Network, P2PLayer } from "@catp2p/p2p"
  * import { Effect, Result } from "effect"
- * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
+ * const config = Result.getOrThrow(Config.make({ listenPort: "8110", seedUrl: "https://example.org/seeds.txt" }))
  * Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))
  * ```
  * @since 0.1.0
  */
-import { Layer } from "effect"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { type Duration, Layer } from "effect"
 import { Bans } from "./Bans.ts"
 import type * as Config from "./Config.ts"
 import { Controller } from "./Controller.ts"
@@ -20,11 +23,35 @@ import { Dialer } from "./Dialer.ts"
 import { Listener } from "./Listener.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./NodeConfig.ts"
+import { PeerCache } from "./PeerCache.ts"
 import { PeerStore } from "./PeerStore.ts"
+import { Replenish } from "./Replenish.ts"
+import { Round } from "./Round.ts"
 import { Router } from "./Router.ts"
+import { Seeds } from "./Seeds.ts"
 import { Specials } from "./Specials.ts"
 import { TcpTransport } from "./TcpTransport.ts"
 import type { Transport, TransportError } from "./Transport.ts"
+
+/**
+ * Replaceable sources: where seeds come from and where the peer file lives
+ * (defaults: `seedUrl` over HTTP or from a file, `peerCacheFile` on disk).
+ *
+ * @since 0.1.0
+ */
+export interface Sources {
+  readonly seeds?: Layer.Layer<Seeds, never, NodeConfig>
+  readonly peerCache?: Layer.Layer<PeerCache, never, NodeConfig>
+  /** Period of the deadline/ping/rate check (default 1 s). */
+  readonly tick?: Duration.Input
+}
+
+/**
+ * Every service of a running node.
+ *
+ * @since 0.1.0
+ */
+export type Services = Network | Controller | PeerStore | Dialer | NodeConfig | Round | Replenish | Bans | Specials
 
 /**
  * A node on the given transport (TCP, or the in-memory one for simulations).
@@ -33,18 +60,23 @@ import type { Transport, TransportError } from "./Transport.ts"
  */
 export const layerWith = (
   config: Config.Config,
-  transport: Layer.Layer<Transport>
-): Layer.Layer<Network | Controller | PeerStore | Dialer | NodeConfig, TransportError> => {
+  transport: Layer.Layer<Transport>,
+  sources: Sources = {}
+): Layer.Layer<Services, TransportError> => {
+  const seeds = sources.seeds ?? Seeds.layer.pipe(Layer.provide([NodeHttpClient.layerUndici, NodeFileSystem.layer]))
+  const peerCache = sources.peerCache ?? PeerCache.layer.pipe(Layer.provide(NodeFileSystem.layer))
   const base = Layer.mergeAll(
-    NodeConfig.layer(config),
+    NodeConfig.layer(config, sources.tick === undefined ? undefined : { tick: sources.tick }),
     PeerStore.layer,
     Bans.layer,
     Specials.layer(config.special),
     transport
   )
-  const controller = Layer.provideMerge(Controller.layer, base)
-  const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Listener.layer), controller)
-  return Layer.provideMerge(Network.layer, parts)
+  const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache), base)
+  const controller = Layer.provideMerge(Controller.layer, withSources)
+  const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Listener.layer, Round.layer), controller)
+  const cat = Layer.provideMerge(Replenish.layer, parts)
+  return Layer.provideMerge(Network.layer, cat)
 }
 
 /**
@@ -52,4 +84,5 @@ export const layerWith = (
  *
  * @since 0.1.0
  */
-export const layer = (config: Config.Config) => layerWith(config, TcpTransport.layer)
+export const layer = (config: Config.Config): Layer.Layer<Services, TransportError> =>
+  layerWith(config, TcpTransport.layer)

@@ -115,9 +115,15 @@ export class Peer {
   readonly resend: ResendFilter | undefined
   private readonly isSpecialFn: () => boolean
   lastReceive = 0
+  /** Clock time bytes last arrived (read deadline). */
+  lastRead: number
+  /** Clock time the pending write started, or undefined (write deadline). */
+  writingSince: number | undefined = undefined
   lastSend: number
   /** Clock time of the last Peer-Request we answered (rate limit). */
   lastPeerRequest = Number.NEGATIVE_INFINITY
+  /** Clock time of the last Peer-Request we sent it (`peerRequestInterval`). */
+  lastPeerSend = Number.NEGATIVE_INFINITY
   messagesSent = 0
   bytesSent = 0
   messagesReceived = 0
@@ -133,6 +139,7 @@ export class Peer {
     this.protocol = options.protocol
     this.connected = now
     this.lastSend = now
+    this.lastRead = now
     this.mark.at = now
     this.closed = closed
     this.queue = new SendQueue(options.settings.channelCapacity)
@@ -177,6 +184,17 @@ export class Peer {
     }
   }
 
+  /**
+   * Whether a deadline has passed at `now`: no bytes for `readDeadline`, or
+   * a write pending for `writeDeadline`. Checked once a second by the node,
+   * which costs one timer per node instead of one per read and write.
+   */
+  overdue(now: number, readDeadline: number, writeDeadline: number): PeerClosed["reason"] | undefined {
+    if (now - this.lastRead > readDeadline) return "ReadTimeout"
+    if (this.writingSince !== undefined && now - this.writingSince > writeDeadline) return "WriteTimeout"
+    return undefined
+  }
+
   /** A snapshot of the metrics (Go: `GetMetrics`). */
   metrics(): PeerMetrics {
     return {
@@ -203,21 +221,17 @@ const closeWith = (peer: Peer, reason: PeerClosed["reason"], message: string) =>
 
 const readLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
-    const { connection, protocol, settings } = options
+    const { connection, protocol } = options
     const resend = peer.resend
     for (;;) {
+      // the read deadline is enforced by the node's once-a-second check
+      // (see `overdue`), not by a timer per read
       const chunks = yield* connection.read.pipe(
-        Effect.timeoutOrElse({
-          duration: settings.readDeadline,
-          orElse: () =>
-            Effect.fail(new PeerClosed({ reason: "ReadTimeout", message: "no data within the read deadline" }))
-        }),
-        Effect.mapError((e) =>
-          e._tag === "PeerClosed"
-            ? e
-            : new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
+        Effect.mapError(
+          (e) => new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
         )
       )
+      peer.lastRead = yield* Clock.currentTimeMillis
       for (const chunk of chunks) {
         peer.bytesReceived += chunk.length
         protocol.push(chunk)
@@ -238,7 +252,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
 
 const writeLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
-    const { connection, protocol, settings } = options
+    const { connection, protocol } = options
     for (;;) {
       const batch = yield* peer.queue.take(WRITE_BATCH)
       const frames: Array<Uint8Array> = []
@@ -248,18 +262,11 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
         bytes += frame.length
         frames.push(frame)
       }
-      yield* connection.write(frames).pipe(
-        Effect.timeoutOrElse({
-          duration: settings.writeDeadline,
-          orElse: () =>
-            Effect.fail(
-              new PeerClosed({ reason: "WriteTimeout", message: "write did not finish within the write deadline" })
-            )
-        }),
-        Effect.mapError((e) =>
-          e._tag === "PeerClosed" ? e : new PeerClosed({ reason: "WriteError", message: e.message })
-        )
-      )
+      peer.writingSince = yield* Clock.currentTimeMillis
+      yield* connection
+        .write(frames)
+        .pipe(Effect.mapError((e) => new PeerClosed({ reason: "WriteError", message: e.message })))
+      peer.writingSince = undefined
       peer.messagesSent += batch.length
       peer.bytesSent += bytes
       peer.lastSend = yield* Clock.currentTimeMillis

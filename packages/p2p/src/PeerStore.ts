@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Random } from "effect"
+import { Context, Deferred, Effect, Layer, Random } from "effect"
 import * as Endpoint from "./Endpoint.ts"
 import type { Peer } from "./Peer.ts"
 
@@ -19,6 +19,7 @@ export class Store {
   private slice: ReadonlyArray<Peer> | undefined
   incoming = 0
   outgoing = 0
+  private change: Deferred.Deferred<void> | undefined
 
   /**
    * Adds a peer. A peer with the same hash is replaced: it is returned so the
@@ -32,7 +33,7 @@ export class Store {
     this.bump(Endpoint.format(peer.endpoint), 1)
     if (peer.incoming) this.incoming++
     else this.outgoing++
-    this.slice = undefined
+    this.changed()
     return old
   }
 
@@ -44,7 +45,21 @@ export class Store {
     this.bump(Endpoint.format(peer.endpoint), -1)
     if (peer.incoming) this.incoming--
     else this.outgoing--
+    this.changed()
+  }
+
+  /** Completes at the next add or remove (so loops can wait instead of polling). */
+  readonly nextChange: Effect.Effect<void> = Effect.suspend(() => {
+    this.change ??= Deferred.makeUnsafe<void>()
+    return Deferred.await(this.change)
+  })
+
+  private changed(): void {
     this.slice = undefined
+    if (this.change !== undefined) {
+      Deferred.doneUnsafe(this.change, Effect.void)
+      this.change = undefined
+    }
   }
 
   get(hash: string): Peer | undefined {

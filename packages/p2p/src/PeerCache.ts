@@ -1,0 +1,427 @@
+/**
+ * The peer file (Go: `PeerCache` in controller_persistence.go): the known
+ * peers and the bans, saved every CAT round and read when the node starts.
+ * Same JSON as Go, compact: `{"bans":{"<ip or ip:port>":"<RFC3339>"},
+ * "peers":[{"ip":"…","port":"…"}]}`, so Go and catp2p nodes read each
+ * other's files.
+ *
+ * Where catp2p differs from Go: the file is written atomically (a temporary
+ * file in the same directory, fsync, rename, fsync of the directory), so a
+ * crash leaves the old or the new file, never a torn one (Go truncates and
+ * writes in place); ban times are written in UTC with at most millisecond
+ * precision (Go: local time, nanoseconds); invalid peers and bans are
+ * skipped on load instead of accepted or failing the whole file; a file
+ * above 8 MiB and entries beyond 10,000 peers / 10,000 bans are not read.
+ *
+ * @since 0.1.0
+ */
+import { basename, dirname, join, resolve } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  FileSystem,
+  Layer,
+  Option,
+  Random,
+  Result,
+  Schema,
+  Semaphore
+} from "effect"
+import * as Endpoint from "./Endpoint.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+
+/**
+ * Most peers read from or written to a peer file.
+ *
+ * @since 0.1.0
+ */
+export const MAX_PEERS = 10_000
+
+/**
+ * Most bans read from or written to a peer file.
+ *
+ * @since 0.1.0
+ */
+export const MAX_BANS = 10_000
+
+/**
+ * Largest peer file read; a larger one is `Corrupt`.
+ *
+ * @since 0.1.0
+ */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024
+
+/**
+ * Peers and bans as saved: each ban (an IP or `ip:port`) until a Clock time in ms.
+ *
+ * @since 0.1.0
+ */
+export interface PeerFile {
+  readonly bans: ReadonlyMap<string, number>
+  readonly peers: ReadonlyArray<Endpoint.Endpoint>
+}
+
+/**
+ * A decoded peer file with what was left out: entries that are not a valid
+ * endpoint / ban, bans already expired, and entries beyond the caps.
+ *
+ * @since 0.1.0
+ */
+export interface DecodedPeerFile extends PeerFile {
+  readonly skipped: {
+    readonly invalidPeers: number
+    readonly invalidBans: number
+    readonly expiredBans: number
+    readonly overCap: number
+  }
+}
+
+/**
+ * The file's JSON as Go writes it (`PeerCache`): the contract of {@link encode}.
+ *
+ * @since 0.1.0
+ */
+export const PeerFileJson = Schema.Struct({
+  bans: Schema.Record(Schema.String, Schema.String),
+  peers: Schema.Array(Schema.Struct({ ip: Schema.String, port: Schema.String }))
+})
+
+/**
+ * Why the peer file could not be used: reading it failed, its content is
+ * not a peer file, or writing it failed.
+ *
+ * @since 0.1.0
+ */
+export class PeerCacheError extends Schema.TaggedError<PeerCacheError>()("PeerCacheError", {
+  path: Schema.String,
+  reason: Schema.Literals(["Unreadable", "Corrupt", "Unwritable"]),
+  message: Schema.String
+}) {}
+
+const MIN_TIME = -62167219200000 // 0000-01-01T00:00:00Z
+const MAX_TIME = 253402300799999 // 9999-12-31T23:59:59.999Z: Go cannot write years past 9999
+
+/**
+ * Formats a Clock time (ms) as Go's `time.RFC3339Nano` in UTC: fraction
+ * without trailing zeros, none when whole seconds (`2099-01-02T03:04:05.12Z`).
+ * Clamped to years 0000..9999, all Go can read or write.
+ *
+ * @since 0.1.0
+ */
+export const formatTime = (ms: number): string => {
+  const iso = new Date(Math.min(MAX_TIME, Math.max(MIN_TIME, Math.trunc(ms)))).toISOString()
+  return iso.replace(/\.?0*Z$/, "Z")
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,30}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+
+/**
+ * Parses an RFC 3339 time as Go's JSON does (any fraction, `Z` or an
+ * offset such as `+02:00`) to Clock ms; digits below the millisecond are
+ * dropped. `undefined` when it is not a valid time.
+ *
+ * @since 0.1.0
+ */
+export const parseTime = (text: string): number | undefined => {
+  const m = RFC3339.exec(text)
+  if (m === null) return undefined
+  const [y, mo, d, h, mi, s, fraction, sign, oh, om] = m.slice(1)
+  const date = new Date(0)
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d))
+  if (date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return undefined
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh ?? 0) > 23 || Number(om ?? 0) > 59)
+    return undefined
+  const offset = (sign === "-" ? -1 : 1) * (Number(oh ?? 0) * 60 + Number(om ?? 0))
+  const millis = Number((fraction ?? "").slice(0, 3).padEnd(3, "0"))
+  return date.getTime() + ((Number(h) * 60 + Number(mi) - offset) * 60 + Number(s)) * 1000 + millis
+}
+
+/**
+ * Encodes a peer file as Go's compact JSON: bans sorted by key (as Go's
+ * `json.Marshal` orders a map), times in UTC (see `formatTime`), peers in
+ * order. With `now`, bans ending at or before it are left out. At most
+ * {@link MAX_BANS} bans and {@link MAX_PEERS} peers are written.
+ *
+ * @since 0.1.0
+ */
+export const encode = (file: PeerFile, options: { readonly now?: number | undefined } = {}): string => {
+  const bans: Array<readonly [string, number]> = []
+  for (const [address, until] of file.bans) {
+    if (bans.length >= MAX_BANS) break
+    if (Number.isNaN(until) || (options.now !== undefined && until <= options.now)) continue
+    bans.push([address, until])
+  }
+  bans.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const banText = bans.map(([address, until]) => `${JSON.stringify(address)}:"${formatTime(until)}"`)
+  const peerText = file.peers
+    .slice(0, MAX_PEERS)
+    .map((p) => `{"ip":${JSON.stringify(p.ip)},"port":${JSON.stringify(p.port)}}`)
+  return `{"bans":{${banText.join(",")}},"peers":[${peerText.join(",")}]}`
+}
+
+const parseJson = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Unknown))
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Go's `encoding/json` matches field names exactly first, then case-insensitively. */
+const field = (object: Record<string, unknown>, name: string): unknown => {
+  if (Object.hasOwn(object, name)) return object[name]
+  const key = Object.keys(object).find((k) => k.toLowerCase() === name)
+  return key === undefined ? undefined : object[key]
+}
+
+const isBanKey = (key: string): boolean => Endpoint.isValidHost(key) || Result.isSuccess(Endpoint.parse(key))
+
+/**
+ * Decodes a peer file's text. Fails (`Corrupt`) when it is not JSON, not an
+ * object, or `bans` / `peers` are not an object / array (null or missing
+ * means none, as in Go). Peers that are not valid endpoints and bans whose
+ * key is not an IP or endpoint, or whose time is not RFC 3339, are skipped
+ * and counted; with `now`, expired bans too. `path` only names the file in errors.
+ *
+ * @since 0.1.0
+ */
+export const decode = (
+  text: string,
+  options: { readonly now?: number | undefined; readonly path?: string | undefined } = {}
+): Result.Result<DecodedPeerFile, PeerCacheError> => {
+  const corrupt = (message: string) =>
+    Result.fail(new PeerCacheError({ path: options.path ?? "", reason: "Corrupt", message }))
+  if (text.length > MAX_FILE_BYTES) return corrupt(`larger than ${MAX_FILE_BYTES} bytes`)
+  const parsed = parseJson(text)
+  if (Result.isFailure(parsed)) return corrupt(`not JSON: ${parsed.failure.message}`)
+  const json = parsed.success
+  if (!isRecord(json)) return corrupt("not a JSON object")
+  const rawBans = field(json, "bans") ?? {}
+  const rawPeers = field(json, "peers") ?? []
+  if (!isRecord(rawBans)) return corrupt('"bans" is not an object')
+  if (!Array.isArray(rawPeers)) return corrupt('"peers" is not an array')
+
+  const skipped = { invalidPeers: 0, invalidBans: 0, expiredBans: 0, overCap: 0 }
+  const bans = new Map<string, number>()
+  for (const [key, value] of Object.entries(rawBans)) {
+    if (bans.size >= MAX_BANS) {
+      skipped.overCap++
+      continue
+    }
+    const until = typeof value === "string" && isBanKey(key) ? parseTime(value) : undefined
+    if (until === undefined) skipped.invalidBans++
+    else if (options.now !== undefined && until <= options.now) skipped.expiredBans++
+    else bans.set(key, until)
+  }
+  const peers: Array<Endpoint.Endpoint> = []
+  for (const entry of rawPeers) {
+    if (peers.length >= MAX_PEERS) {
+      skipped.overCap += rawPeers.length - MAX_PEERS
+      break
+    }
+    const ip = isRecord(entry) ? field(entry, "ip") : undefined
+    const port = isRecord(entry) ? field(entry, "port") : undefined
+    if (typeof ip === "string" && typeof port === "string" && Endpoint.isValid({ ip, port })) {
+      peers.push(Endpoint.unsafeMake(ip, port))
+    } else skipped.invalidPeers++
+  }
+  return Result.succeed({ bans, peers, skipped })
+}
+
+/**
+ * A peer file read back, with its age: the time since it was saved
+ * (modification time vs Clock; never negative).
+ *
+ * @since 0.1.0
+ */
+export interface Loaded {
+  readonly file: PeerFile
+  readonly age: Duration.Duration
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface PeerCacheService {
+  /**
+   * The saved peer file, expired bans left out. `None` when there is none
+   * (no file, or `peerCacheFile` empty) and when it cannot be read or is
+   * corrupt (logged as a warning): the node then starts without it.
+   */
+  readonly load: Effect.Effect<Option.Option<Loaded>>
+  /** Saves atomically (expired bans left out); a no-op when `peerCacheFile` is empty. */
+  readonly save: (file: PeerFile) => Effect.Effect<void, PeerCacheError>
+}
+
+/**
+ * An in-memory peer file: the text last saved and the Clock time of that
+ * save. Share one between node restarts to keep the peers and bans.
+ *
+ * @since 0.1.0
+ */
+export class MemoryStore {
+  /** The last save, if any. */
+  saved: { readonly text: string; readonly savedAt: number } | undefined = undefined
+}
+
+const skippedWarning = (file: DecodedPeerFile): Effect.Effect<void> => {
+  const { invalidPeers, invalidBans, overCap, expiredBans } = file.skipped
+  const log =
+    invalidPeers + invalidBans + overCap > 0
+      ? Effect.logWarning(
+          `peer file: skipped ${invalidPeers} invalid peers, ${invalidBans} invalid bans, ${overCap} entries over the cap`
+        )
+      : Effect.void
+  return Effect.andThen(
+    log,
+    Effect.logDebug(`peer file: ${file.peers.length} peers, ${file.bans.size} bans (${expiredBans} expired)`)
+  )
+}
+
+/** Decodes `text` at `now`, logs what was skipped, and fails with a `PeerCacheError` if corrupt. */
+const decodeLogged = (text: string, path: string) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const file = yield* Effect.fromResult(decode(text, { now, path }))
+    yield* skippedWarning(file)
+    return { file, now }
+  })
+
+const warnNone = (e: PeerCacheError) =>
+  Effect.as(
+    Effect.logWarning(`peer file not used (${e.reason}): ${e.message}`).pipe(
+      Effect.annotateLogs({ path: e.path, reason: e.reason })
+    ),
+    Option.none<Loaded>()
+  )
+
+const ageOf = (now: number, savedAt: number): Duration.Duration => Duration.millis(Math.max(0, now - savedAt))
+
+const memoryService = (store: MemoryStore): PeerCacheService => ({
+  load: Effect.gen(function* () {
+    const saved = store.saved
+    if (saved === undefined) return Option.none()
+    const { file, now } = yield* decodeLogged(saved.text, "memory")
+    return Option.some({ file, age: ageOf(now, saved.savedAt) })
+  }).pipe(Effect.catchTag("PeerCacheError", warnNone)),
+  save: (file) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      store.saved = { text: encode(file, { now }), savedAt: now }
+    })
+})
+
+const fileService = Effect.fnUntraced(function* (fs: FileSystem.FileSystem, path: string) {
+  const lock = yield* Semaphore.make(1)
+  const fail = (reason: PeerCacheError["reason"]) => (e: { readonly message: string }) =>
+    new PeerCacheError({ path, reason, message: e.message })
+  const isNotFound = (e: { readonly reason: { readonly _tag: string } }) => e.reason._tag === "NotFound"
+
+  const read = Effect.gen(function* () {
+    const info = yield* fs.stat(path)
+    if (info.size > BigInt(MAX_FILE_BYTES)) {
+      return yield* new PeerCacheError({ path, reason: "Corrupt", message: `larger than ${MAX_FILE_BYTES} bytes` })
+    }
+    const bytes = yield* fs.readFile(path)
+    const { file, now } = yield* decodeLogged(new TextDecoder().decode(bytes), path)
+    const savedAt = Option.match(info.mtime, { onNone: () => now, onSome: (d) => d.getTime() })
+    return Option.some({ file, age: ageOf(now, savedAt) })
+  })
+  const load: Effect.Effect<Option.Option<Loaded>> = read.pipe(
+    Effect.catchTag("PlatformError", (e) =>
+      isNotFound(e) ? Effect.succeed(Option.none<Loaded>()) : Effect.fail(fail("Unreadable")(e))
+    ),
+    Effect.catchTag("PeerCacheError", warnNone),
+    Effect.annotateLogs({ path })
+  )
+
+  // Go writes through a symlink (even a dangling one): replace the file it points to, not the link
+  const linkTarget = (start: string) =>
+    Effect.gen(function* () {
+      let at = start
+      for (let hop = 0; hop < 16; hop++) {
+        const link = yield* Effect.option(fs.readLink(at))
+        if (Option.isNone(link)) break
+        at = resolve(dirname(at), link.value)
+      }
+      return at
+    })
+
+  const save = (file: PeerFile): Effect.Effect<void, PeerCacheError> =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const bytes = new TextEncoder().encode(encode(file, { now }))
+      const target = yield* linkTarget(path)
+      const dir = dirname(target)
+      const suffix = (yield* Random.nextIntBetween(0, 0x7fffffff)).toString(36)
+      const temp = join(dir, `.${basename(target)}.${process.pid}.${suffix}.tmp`)
+      let created = false
+      const write = Effect.scoped(
+        Effect.gen(function* () {
+          const handle = yield* fs.open(temp, { flag: "wx", mode: 0o644 })
+          created = true
+          yield* handle.writeAll(bytes)
+          yield* handle.sync
+        })
+      )
+      const syncDir = Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (d) => d.sync)).pipe(Effect.ignore)
+      yield* Effect.andThen(write, fs.rename(temp, target)).pipe(
+        Effect.onExit((exit) =>
+          Exit.isSuccess(exit) || !created ? Effect.void : Effect.ignore(fs.remove(temp, { force: true }))
+        ),
+        Effect.mapError(fail("Unwritable"))
+      )
+      yield* syncDir
+    }).pipe(lock.withPermits(1))
+
+  return PeerCache.of({ load, save })
+})
+
+/**
+ * @since 0.1.0
+ */
+export class PeerCache extends Context.Service<PeerCache, PeerCacheService>()("@catp2p/p2p/PeerCache") {
+  /** The file `peerCacheFile` (none when empty), through `FileSystem`. */
+  static readonly layer: Layer.Layer<PeerCache, never, NodeConfig | FileSystem.FileSystem> = Layer.effect(
+    PeerCache,
+    Effect.gen(function* () {
+      const { config } = yield* NodeConfig
+      const fs = yield* FileSystem.FileSystem
+      if (config.peerCacheFile === "") {
+        return PeerCache.of({ load: Effect.succeed(Option.none()), save: () => Effect.void })
+      }
+      return yield* fileService(fs, config.peerCacheFile)
+    })
+  )
+
+  /** {@link PeerCache.layer} on Node's file system. */
+  static readonly layerNode: Layer.Layer<PeerCache, never, NodeConfig> = Layer.provide(
+    PeerCache.layer,
+    NodeFileSystem.layer
+  )
+
+  /** A new, empty {@link MemoryStore}. */
+  static readonly makeMemoryStore = (): MemoryStore => new MemoryStore()
+
+  /** Keeps the peer file in `store` (ignores `peerCacheFile`); the same store across restarts keeps it. */
+  static readonly layerMemoryStore = (store: MemoryStore): Layer.Layer<PeerCache> =>
+    Layer.succeed(PeerCache, PeerCache.of(memoryService(store)))
+
+  /** Keeps the peer file in a store of its own, new each time the layer is built. */
+  static readonly layerMemory: Layer.Layer<PeerCache> = Layer.effect(
+    PeerCache,
+    Effect.sync(() => PeerCache.of(memoryService(new MemoryStore())))
+  )
+}
+
+type Store = MemoryStore
+
+/**
+ * Type-only companion of the {@link PeerCache} class (erased at compile
+ * time), so that `PeerCache.MemoryStore` names the store type.
+ *
+ * @since 0.1.0
+ */
+export declare namespace PeerCache {
+  /** See {@link MemoryStore}. */
+  export type MemoryStore = Store
+}

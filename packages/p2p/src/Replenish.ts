@@ -1,0 +1,154 @@
+/**
+ * CAT replenish (Go: `catReplenish`): keeps the node at `targetPeers`
+ * connections. While at or above the target it waits (for a peer to leave,
+ * rather than polling); otherwise, once a second, it builds a list of
+ * endpoints to dial:
+ *
+ * 1. on start-up, the peers of a fresh peer file (see `Round`);
+ * 2. special peers not connected;
+ * 3. the seeds, when the node has fewer than `minReseed` connections (or the
+ *    seed list is due for a refresh);
+ * 4. one random endpoint from a Peer-Request answered by a random peer
+ *    within `peerShareTimeout` (each peer asked at most once per
+ *    `peerRequestInterval`).
+ *
+ * It dials the list in order until the target is reached, the list is
+ * empty, or 4 dials were made. Alternatives offered by a full node join the
+ * list (Go drops them: it only keeps alternatives of dials that succeeded).
+ * `peerIpLimitOutgoing` caps outgoing connections per IP.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Duration, Effect, Layer, Random, Result } from "effect"
+import { Bans } from "./Bans.ts"
+import { Controller } from "./Controller.ts"
+import { Dialer } from "./Dialer.ts"
+import * as Endpoint from "./Endpoint.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+import { PeerStore } from "./PeerStore.ts"
+import { Round } from "./Round.ts"
+import { Seeds } from "./Seeds.ts"
+import { Specials } from "./Specials.ts"
+
+const MAX_DIALS_PER_PASS = 4
+
+/**
+ * @since 0.1.0
+ */
+export class Replenish extends Context.Service<Replenish, { readonly pass: Effect.Effect<number> }>()(
+  "@catp2p/p2p/Replenish"
+) {
+  static readonly layer: Layer.Layer<
+    Replenish,
+    never,
+    NodeConfig | PeerStore | Bans | Specials | Controller | Dialer | Seeds | Round
+  > = Layer.effect(
+    Replenish,
+    Effect.gen(function* () {
+      const { config } = yield* NodeConfig
+      const store = yield* PeerStore
+      const bans = yield* Bans
+      const specials = yield* Specials
+      const controller = yield* Controller
+      const dialer = yield* Dialer
+      const seeds = yield* Seeds
+      const round = yield* Round
+      const requestInterval = Duration.toMillis(config.peerRequestInterval)
+      const reseedInterval = Duration.toMillis(config.peerReseedInterval)
+      let lastReseed = Number.NEGATIVE_INFINITY
+
+      const outgoingTo = (ip: string) => store.all().filter((p) => !p.incoming && p.endpoint.ip === ip).length
+
+      const canDial = (ep: Endpoint.Endpoint) =>
+        Effect.gen(function* () {
+          if (store.connected(ep)) return false
+          if (config.peerIpLimitOutgoing > 0 && outgoingTo(ep.ip) >= config.peerIpLimitOutgoing) return false
+          if (bans.isBannedEndpoint(ep, yield* Clock.currentTimeMillis)) return false
+          return yield* dialer.canDial(ep)
+        })
+
+      /** One endpoint from a random peer's share, or none. */
+      const askAPeer = Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const candidates = store.all().filter((p) => now - p.lastPeerSend >= requestInterval)
+        if (candidates.length === 0) return undefined
+        const peer = candidates[yield* Random.nextIntBetween(0, candidates.length, { halfOpen: true })]!
+        const reply = yield* controller.requestPeers(peer, config.peerShareTimeout)
+        if (reply === undefined) return undefined
+        const parsed = peer.protocol.parsePeerShare(reply.payload)
+        if (Result.isFailure(parsed)) {
+          yield* Effect.logWarning(`bad peer share from ${peer.hash}: ${parsed.failure.message}`)
+          return undefined
+        }
+        const at = yield* Clock.currentTimeMillis
+        const usable = parsed.success.filter((ep) => !bans.isBannedEndpoint(ep, at))
+        const trimmed = (yield* Random.shuffle(usable)).slice(0, config.peerShareAmount)
+        if (trimmed.length === 0) return undefined
+        return trimmed[yield* Random.nextIntBetween(0, trimmed.length, { halfOpen: true })]
+      })
+
+      /** Dials `list` in order; returns the number of dials made. */
+      const dialList = (initial: ReadonlyArray<Endpoint.Endpoint>, limit: number) =>
+        Effect.gen(function* () {
+          const queue = [...initial]
+          const seen = new Set(queue.map(Endpoint.format))
+          let dials = 0
+          while (queue.length > 0 && dials < limit && store.total < config.targetPeers) {
+            const ep = queue.shift()!
+            if (!(yield* canDial(ep))) continue
+            dials++
+            const result = yield* Effect.result(dialer.dial(ep))
+            if (Result.isFailure(result)) {
+              const e = result.failure
+              if (e._tag === "HandshakeError" && e.reason._tag === "Rejected") {
+                for (const alt of e.reason.alternatives) {
+                  const key = Endpoint.format(alt)
+                  if (!seen.has(key)) {
+                    seen.add(key)
+                    queue.push(alt)
+                  }
+                }
+              }
+              yield* Effect.logDebug(`dial ${Endpoint.format(ep)} failed: ${e.message}`)
+            }
+          }
+          return dials
+        })
+
+      const pass = Effect.gen(function* () {
+        if (store.total >= config.targetPeers) return 0
+        const list: Array<Endpoint.Endpoint> = [...specials.dialable]
+        const now = yield* Clock.currentTimeMillis
+        const seedList = yield* seeds.get
+        const minReseed = Math.min(config.minReseed, Math.max(0, seedList.length - 1))
+        if (store.total <= minReseed || now - lastReseed > reseedInterval) {
+          list.push(...(yield* Random.shuffle(seedList)))
+          lastReseed = now
+        }
+        if (store.total > 0) {
+          const shared = yield* askAPeer
+          if (shared !== undefined) list.push(shared)
+        }
+        return yield* dialList(list, MAX_DIALS_PER_PASS)
+      }).pipe(Effect.withSpan("catp2p.replenish"))
+
+      yield* Effect.gen(function* () {
+        if (round.bootstrap.length > 0) {
+          yield* Effect.logDebug(`dialing ${round.bootstrap.length} peers from the peer file`)
+          yield* dialList(round.bootstrap, round.bootstrap.length)
+        }
+        for (;;) {
+          // at the target: wait until a peer leaves, instead of polling
+          while (store.total >= config.targetPeers) yield* store.nextChange
+          const dials = yield* pass
+          if (dials === 0) yield* Effect.sleep("1 second")
+        }
+      }).pipe(
+        Effect.tapCause((cause) => Effect.logError("replenish stopped", cause)),
+        Effect.forkScoped
+      )
+
+      return Replenish.of({ pass })
+    })
+  )
+}

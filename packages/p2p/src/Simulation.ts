@@ -1,0 +1,271 @@
+/**
+ * Whole-network simulation: many nodes on the in-memory transport in one
+ * process, under `TestClock`, so minutes of CAT peering run in seconds of
+ * wall time and a seeded `Random` makes a run repeatable. Used by the test
+ * suite and by `npm run sim`.
+ *
+ * Every node is a real node (`P2PLayer.layerWith`) on its own host
+ * `10.x.y.z:8108`; node 0 is the seed of all the others.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Random, type Scope } from "effect"
+import { TestClock } from "effect/testing"
+import * as Config from "./Config.ts"
+import * as Endpoint from "./Endpoint.ts"
+import * as MemoryTransport from "./MemoryTransport.ts"
+import { Network } from "./Network.ts"
+import * as P2PLayer from "./P2PLayer.ts"
+import { PeerCache } from "./PeerCache.ts"
+import { PeerStore } from "./PeerStore.ts"
+import { Seeds } from "./Seeds.ts"
+
+/** The host of node `i`. @since 0.1.0 */
+export const hostOf = (i: number): string => {
+  const n = i + 1
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
+}
+
+/**
+ * One simulated node.
+ *
+ * @since 0.1.0
+ */
+export interface SimNode {
+  readonly index: number
+  readonly host: string
+  readonly network: Network["Service"]
+  readonly store: PeerStore["Service"]
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface SimOptions {
+  /** Configuration overrides applied to every node (defaults: Go's). */
+  readonly config?: Partial<Config.Config>
+  /** Per-node overrides. */
+  readonly configOf?: (index: number) => Partial<Config.Config>
+  /** The nodes' maintenance period (see `NodeConfig`); longer is faster for big networks. */
+  readonly tick?: Duration.Input
+}
+
+/**
+ * A simulated network: its nodes, and a way to start more or restart one.
+ *
+ * @since 0.1.0
+ */
+export interface Sim {
+  readonly memory: MemoryTransport.Network
+  readonly nodes: Array<SimNode | undefined>
+  /** Starts node `index` in the given scope (the same host, seed and peer file as before). */
+  readonly start: (index: number, scope: Scope.Scope) => Effect.Effect<SimNode, unknown>
+}
+
+/**
+ * Creates the memory network and a factory for its nodes. Each node keeps
+ * its peer file in memory across restarts.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
+  Effect.gen(function* () {
+    const memory = yield* MemoryTransport.makeNetwork()
+    const stores = new Map<number, PeerCache.MemoryStore>()
+    const seed = Endpoint.unsafeMake(hostOf(0), "8108")
+    const nodes: Array<SimNode | undefined> = []
+    const start = (index: number, scope: Scope.Scope) =>
+      Effect.gen(function* () {
+        const host = hostOf(index)
+        const config = yield* Effect.fromResult(
+          Config.make({
+            network: 0x5151 as Config.Config["network"],
+            nodeName: `sim-${index}`,
+            bindIp: host,
+            listenPort: "8108",
+            ...options.config,
+            ...options.configOf?.(index)
+          })
+        )
+        let store = stores.get(index)
+        if (store === undefined) {
+          store = PeerCache.makeMemoryStore()
+          stores.set(index, store)
+        }
+        const layer = P2PLayer.layerWith(config, MemoryTransport.layerHost(memory, host), {
+          seeds: Seeds.layerStatic(index === 0 ? [] : [seed]),
+          peerCache: PeerCache.layerMemoryStore(store),
+          tick: options.tick ?? "1 second"
+        })
+        const context = yield* Layer.buildWithScope(layer, scope)
+        const node: SimNode = {
+          index,
+          host,
+          network: Context.get(context, Network),
+          store: Context.get(context, PeerStore)
+        }
+        nodes[index] = node
+        return node
+      })
+    return { memory, nodes, start }
+  })
+
+/**
+ * Facts about the peer graph.
+ *
+ * @since 0.1.0
+ */
+export interface GraphStats {
+  readonly nodes: number
+  readonly connected: boolean
+  readonly minPeers: number
+  readonly maxPeers: number
+  readonly meanPeers: number
+}
+
+/**
+ * Peer counts and connectivity of the running nodes.
+ *
+ * @since 0.1.0
+ */
+export const stats = (sim: Sim): GraphStats => {
+  const live = sim.nodes.filter((n): n is SimNode => n !== undefined)
+  const byHost = new Map(live.map((n) => [n.host, n]))
+  let min = Number.POSITIVE_INFINITY
+  let max = 0
+  let sum = 0
+  for (const n of live) {
+    const c = n.store.total
+    min = Math.min(min, c)
+    max = Math.max(max, c)
+    sum += c
+  }
+  // breadth-first over the peer links
+  const seen = new Set<SimNode>()
+  const queue = live.slice(0, 1)
+  for (const n of queue) seen.add(n)
+  while (queue.length > 0) {
+    const n = queue.pop()!
+    for (const p of n.store.all()) {
+      const other = byHost.get(p.endpoint.ip)
+      if (other !== undefined && !seen.has(other)) {
+        seen.add(other)
+        queue.push(other)
+      }
+    }
+  }
+  return {
+    nodes: live.length,
+    connected: live.length > 0 && seen.size === live.length,
+    minPeers: live.length === 0 ? 0 : min,
+    maxPeers: max,
+    meanPeers: live.length === 0 ? 0 : sum / live.length
+  }
+}
+
+/**
+ * Each node's set of peer hosts.
+ *
+ * @since 0.1.0
+ */
+export const peerSets = (sim: Sim): Map<number, Set<string>> =>
+  new Map(
+    sim.nodes
+      .filter((n): n is SimNode => n !== undefined)
+      .map((n) => [n.index, new Set(n.store.all().map((p) => p.endpoint.ip))])
+  )
+
+/**
+ * Advances the TestClock in 1-second steps until `done` holds or `limit`
+ * passes; returns the simulated seconds it took (or `limit`).
+ *
+ * @since 0.1.0
+ */
+export const advanceUntil = (done: () => boolean, limit: Duration.Input) =>
+  Effect.gen(function* () {
+    const max = Duration.toSeconds(Duration.fromInputUnsafe(limit))
+    let seconds = 0
+    while (!done() && seconds < max) {
+      yield* TestClock.adjust("1 second")
+      seconds++
+    }
+    return seconds
+  })
+
+/**
+ * @since 0.1.0
+ */
+export interface Report extends GraphStats {
+  readonly rounds: number
+  readonly simulatedSeconds: number
+  readonly convergedAfterSeconds: number
+  readonly churn: number
+  readonly wallMs: number
+  readonly heapMB: number
+}
+
+/**
+ * Runs a network of `nodes` from a single seed until every node has
+ * `minReseed` peers (or `limit`), then `rounds` CAT rounds; reports the graph.
+ * Runs under its own TestClock and a Random seeded with `seed`.
+ *
+ * @since 0.1.0
+ */
+export const run = (options: {
+  readonly nodes: number
+  readonly rounds: number
+  readonly seed: number
+  readonly config?: Partial<Config.Config>
+  readonly limit?: Duration.Input
+  readonly tick?: Duration.Input
+  readonly now?: () => number
+}) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const now = options.now ?? (() => performance.now())
+      const started = now()
+      const sim = yield* make({
+        ...(options.config === undefined ? {} : { config: options.config }),
+        ...(options.tick === undefined ? {} : { tick: options.tick })
+      })
+      const scope = yield* Effect.scope
+      for (let i = 0; i < options.nodes; i++) yield* sim.start(i, scope)
+      const config = yield* Effect.fromResult(Config.make(options.config ?? {}))
+      const converged = yield* advanceUntil(() => {
+        const s = stats(sim)
+        return s.minPeers >= Math.min(config.minReseed, options.nodes - 1) && s.connected
+      }, options.limit ?? "10 minutes")
+      const before = peerSets(sim)
+      const roundSeconds = Duration.toSeconds(config.roundTime)
+      let simulated = converged
+      for (let r = 0; r < options.rounds; r++) {
+        yield* TestClock.adjust(Duration.seconds(roundSeconds))
+        simulated += roundSeconds
+      }
+      // let replenish refill what the last round dropped
+      simulated += yield* advanceUntil(
+        () => stats(sim).minPeers >= Math.min(config.minReseed, options.nodes - 1),
+        "2 minutes"
+      )
+      const after = peerSets(sim)
+      let changed = 0
+      let total = 0
+      for (const [i, set] of before) {
+        const next = after.get(i) ?? new Set()
+        for (const host of set) {
+          total++
+          if (!next.has(host)) changed++
+        }
+      }
+      const s = stats(sim)
+      return {
+        ...s,
+        rounds: options.rounds,
+        simulatedSeconds: simulated,
+        convergedAfterSeconds: converged,
+        churn: total === 0 ? 0 : changed / total,
+        wallMs: Math.round(now() - started),
+        heapMB: Math.round(process.memoryUsage().heapUsed / 1048576)
+      } satisfies Report
+    })
+  ).pipe(Random.withSeed(options.seed), Effect.provide(TestClock.layer()))

@@ -1,0 +1,79 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Random, Result, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { Config, Simulation } from "@catp2p/p2p"
+
+describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
+  it.live(
+    "100 nodes with one seed converge, stay connected and within bounds, and churn every round",
+    () =>
+      Effect.gen(function* () {
+        const report = yield* Simulation.run({ nodes: 100, rounds: 2, seed: 7 })
+        assert.isTrue(report.connected)
+        assert.isAtLeast(report.minPeers, 10) // MinReseed
+        assert.isAtMost(report.maxPeers, 36) // MaxPeers
+        assert.isAbove(report.churn, 0.05)
+        assert.strictEqual(report.rounds, 2)
+      }),
+    { timeout: 120_000 }
+  )
+
+  it.effect("special peers survive every round", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulation.make({
+        config: {
+          targetPeers: 8,
+          maxPeers: 10,
+          maxIncoming: 10,
+          dropTo: 4,
+          minReseed: 3,
+          roundTime: Duration.minutes(1)
+        },
+        configOf: (i): Partial<Config.Config> =>
+          i === 1
+            ? {
+                special: Result.getOrThrow(
+                  Config.parseSpecial(`${Simulation.hostOf(0)}:8108,${Simulation.hostOf(2)}:8108`)
+                )
+              }
+            : {}
+      })
+      const scope = yield* Effect.scope
+      for (let i = 0; i < 20; i++) yield* sim.start(i, scope)
+      yield* Simulation.advanceUntil(() => Simulation.stats(sim).minPeers >= 3, "5 minutes")
+      const node = sim.nodes[1]!
+      const hosts = () => new Set(node.store.all().map((p) => p.endpoint.ip))
+      for (let round = 0; round < 5; round++) {
+        yield* TestClock.adjust("1 minute")
+        const now = hosts()
+        assert.isTrue(now.has(Simulation.hostOf(0)), `round ${round}: lost special ${Simulation.hostOf(0)}`)
+        assert.isTrue(now.has(Simulation.hostOf(2)), `round ${round}: lost special ${Simulation.hostOf(2)}`)
+      }
+      assert.isAtLeast(yield* node.network.rounds, 5)
+    }).pipe(Random.withSeed(3))
+  )
+
+  it.effect("a node restarted within PeerCacheAge reconnects to its previous peers without the seeds", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulation.make({
+        config: { targetPeers: 5, maxPeers: 8, maxIncoming: 8, dropTo: 6, minReseed: 2 }
+      })
+      const scope = yield* Effect.scope
+      // node 7 runs in a scope of its own, so it can be stopped and restarted
+      const nodeScope = yield* Scope.make()
+      for (let i = 0; i < 15; i++) yield* sim.start(i, i === 7 ? nodeScope : scope)
+      yield* Simulation.advanceUntil(() => Simulation.stats(sim).minPeers >= 5, "5 minutes")
+      const node = sim.nodes[7]!
+      const before = new Set(node.store.all().map((p) => p.endpoint.ip))
+      assert.isAtLeast(before.size, 2)
+      yield* Scope.close(nodeScope, Exit.void) // writes its peer file on the way down
+      sim.memory.setReachable(Simulation.hostOf(0), false) // the seed is gone
+      const again = yield* sim.start(7, scope)
+      yield* TestClock.adjust("5 seconds")
+      const after = new Set(again.store.all().map((p) => p.endpoint.ip))
+      const previous = [...after].filter((h) => before.has(h))
+      assert.isAtLeast(previous.length, Math.min(2, before.size))
+      assert.isFalse(after.has(Simulation.hostOf(0)))
+    }).pipe(Random.withSeed(5))
+  )
+})
