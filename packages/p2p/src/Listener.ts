@@ -3,7 +3,7 @@
  * `LimitedListener` + `handshakeIncoming`):
  *
  * 1. connections from one IP are rate limited: a burst of `LISTEN_BURST`
- *    (8), then one per `listenLimit`; over the rate, closed at once;
+ *    (16), then one per `listenLimit`; over the rate, closed at once;
  * 2. a banned IP is closed at once, without alternatives;
  * 3. when the node is full (`maxPeers` connections, `maxIncoming` incoming),
  *    it evicts one incoming, non-special peer connected for at least
@@ -61,7 +61,7 @@ export const EVICT_MIN_AGE_MS = 60_000
  *
  * @since 0.1.0
  */
-export const LISTEN_BURST = 8
+export const LISTEN_BURST = 16
 
 /**
  * @since 0.1.0

@@ -54,16 +54,24 @@ export const startNode = (overrides: Partial<Config.Config> = {}, transport?: La
     } satisfies TestNode
   })
 
-/** Waits (polling every 10 ms, up to 10 s) until `check` holds. */
-export const eventually = <A>(what: string, get: Effect.Effect<A>, check: (a: A) => boolean) =>
-  get.pipe(
+/** Waits (polling every 10 ms, up to `limit`, 10 s by default) until `check` holds. */
+export const eventually = <A>(
+  what: string,
+  get: Effect.Effect<A>,
+  check: (a: A) => boolean,
+  limit: Duration.Input = "10 seconds"
+) => {
+  let last: A | undefined
+  return get.pipe(
+    Effect.tap((a) => Effect.sync(() => void (last = a))),
     Effect.flatMap((a) => (check(a) ? Effect.succeed(a) : Effect.fail(a))),
     Effect.retry(Schedule.spaced("10 millis")),
     Effect.timeoutOrElse({
-      duration: "10 seconds",
-      orElse: () => Effect.die(new Error(`timed out waiting for ${what}`))
+      duration: limit,
+      orElse: () => Effect.die(new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`))
     })
   )
+}
 
 /** The next `n` application parcels a node receives (10 s at most). */
 export const receive = (node: TestNode, n: number) =>
