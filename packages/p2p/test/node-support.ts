@@ -63,7 +63,11 @@ export const eventually = <A>(
 ) => {
   let last: A | undefined
   return get.pipe(
-    Effect.tap((a) => Effect.sync(() => void (last = a))),
+    Effect.tap((a) =>
+      Effect.sync(() => {
+        last = a
+      })
+    ),
     Effect.flatMap((a) => (check(a) ? Effect.succeed(a) : Effect.fail(a))),
     Effect.retry(Schedule.spaced("10 millis")),
     Effect.timeoutOrElse({
