@@ -12,7 +12,8 @@
  * peer dropped by a CAT round is not redialed at once), but after a failed
  * dial it backs off exponentially from 1 s (1, 2, 4, … s, capped at
  * `redialInterval`), with ±25 % random jitter so colliding nodes drift
- * apart.
+ * apart; a node that rejected us because it was full is alive and may make
+ * room (eviction, rounds), so it is tried again after about 5 s.
  *
  * @since 0.1.0
  */
@@ -24,6 +25,7 @@ import type { HandshakeError } from "./Handshake.ts"
 import * as HandshakeFlow from "./HandshakeFlow.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import type { Peer } from "./Peer.ts"
+import { Specials } from "./Specials.ts"
 import { Transport } from "./Transport.ts"
 
 /**
@@ -41,6 +43,9 @@ export class DialError extends Schema.TaggedError<DialError>()("DialError", {
 
 const LOOPBACK_BAN = Duration.days(365 * 50)
 
+/** After a full node rejected us: try it again after about this long. */
+const REJECTED_RETRY_MS = 5_000
+
 /**
  * @since 0.1.0
  */
@@ -55,108 +60,129 @@ export interface DialerService {
  * @since 0.1.0
  */
 export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2p/Dialer") {
-  static readonly layer: Layer.Layer<Dialer, never, Transport | NodeConfig | Bans | Controller> = Layer.effect(
-    Dialer,
-    Effect.gen(function* () {
-      const transport = yield* Transport
-      const { config, negotiation, instanceId } = yield* NodeConfig
-      const bans = yield* Bans
-      const controller = yield* Controller
-      const fibers = yield* FiberSet.make<void>()
-      const redial = Duration.toMillis(config.redialInterval)
-      /** endpoint → when it may be dialed again, and consecutive failures */
-      const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
+  static readonly layer: Layer.Layer<Dialer, never, Transport | NodeConfig | Bans | Controller | Specials> =
+    Layer.effect(
+      Dialer,
+      Effect.gen(function* () {
+        const transport = yield* Transport
+        const { config, negotiation, instanceId } = yield* NodeConfig
+        const bans = yield* Bans
+        const controller = yield* Controller
+        const specials = yield* Specials
+        const fibers = yield* FiberSet.make<void>()
+        const redial = Duration.toMillis(config.redialInterval)
+        /** endpoint → when it may be dialed again, and consecutive failures */
+        const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
 
-      const blocked = (key: string, ep: Endpoint.Endpoint, now: number): DialError | undefined => {
-        if (bans.isBannedEndpoint(ep, now)) {
-          return new DialError({ reason: "Banned", endpoint: key, message: "endpoint is banned" })
-        }
-        const a = attempts.get(key)
-        if (a !== undefined && now < a.next) {
-          return new DialError({ reason: "TooSoon", endpoint: key, message: "dialed too recently" })
-        }
-        return undefined
-      }
-
-      const record = Effect.fnUntraced(function* (key: string, connected: boolean) {
-        const now = yield* Clock.currentTimeMillis
-        if (connected) {
-          attempts.set(key, { next: now + redial, failures: 0 })
-          return
-        }
-        const failures = (attempts.get(key)?.failures ?? 0) + 1
-        const base = Math.min(redial, 1000 * 2 ** Math.min(failures - 1, 30))
-        const jitter = yield* Random.nextBetween(0.75, 1.25)
-        attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
-      })
-
-      const canDial = (ep: Endpoint.Endpoint) =>
-        Effect.map(Clock.currentTimeMillis, (now) => blocked(Endpoint.format(ep), ep, now) === undefined)
-
-      const dial = Effect.fnUntraced(function* (ep: Endpoint.Endpoint) {
-        const key = Endpoint.format(ep)
-        const now = yield* Clock.currentTimeMillis
-        const refused = blocked(key, ep, now)
-        if (refused !== undefined) return yield* refused
-        if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
-        // until this dial ends, nobody else dials the endpoint
-        attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
-        const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
-        const connectAndRun = Effect.gen(function* () {
-          const connection = yield* transport
-            .connect(
-              { host: ep.ip, port: Number(ep.port) },
-              { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
-            )
-            .pipe(
-              Effect.mapError(
-                (e) =>
-                  new DialError({
-                    reason: e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
-                    endpoint: key,
-                    message: e.message
-                  })
-              )
-            )
-          const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, config.handshakeTimeout)
-          yield* controller.attach({
-            connection,
-            protocol: settled.protocol,
-            handshake: settled.handshake,
-            endpoint: ep,
-            incoming: false,
-            onStart: (peer) => Effect.andThen(record(key, true), Deferred.succeed(result, peer))
-          })
-        })
-        yield* FiberSet.run(
-          fibers,
-          Effect.scoped(connectAndRun).pipe(
-            Effect.catch((e: DialError | HandshakeError) =>
-              Effect.gen(function* () {
-                yield* record(key, false)
-                if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
-                  bans.ban(key, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
-                }
-                yield* Deferred.fail(result, e)
-              })
-            ),
-            // never leave the caller waiting (e.g. the node stops mid-dial)
-            Effect.ensuring(
-              Effect.andThen(
-                Effect.sync(() => {
-                  const a = attempts.get(key)
-                  if (a !== undefined && a.next === Number.POSITIVE_INFINITY) attempts.delete(key)
-                }),
-                Deferred.interrupt(result)
-              )
-            ),
-            Effect.annotateLogs({ endpoint: key })
+        const blocked = (key: string, ep: Endpoint.Endpoint, now: number): DialError | undefined => {
+          if (bans.isBannedEndpoint(ep, now)) {
+            return new DialError({ reason: "Banned", endpoint: key, message: "endpoint is banned" })
+          }
+          const a = attempts.get(key)
+          // a special peer is redialed at once after it was connected (only
+          // failures make it wait), so it is never left out for redialInterval
+          const waitsAfterSuccess = !(
+            a !== undefined &&
+            a.failures === 0 &&
+            a.next !== Number.POSITIVE_INFINITY &&
+            specials.isSpecial(ep)
           )
-        )
-        return yield* Deferred.await(result)
-      })
+          if (a !== undefined && now < a.next && waitsAfterSuccess) {
+            return new DialError({ reason: "TooSoon", endpoint: key, message: "dialed too recently" })
+          }
+          return undefined
+        }
 
-      return Dialer.of({ dial, canDial })
-    })
-  )
+        const record = Effect.fnUntraced(function* (key: string, outcome: "connected" | "rejected" | "failed") {
+          const now = yield* Clock.currentTimeMillis
+          if (outcome === "connected") {
+            attempts.set(key, { next: now + redial, failures: 0 })
+            return
+          }
+          if (outcome === "rejected") {
+            // alive but full: it may make room soon (eviction, rounds)
+            attempts.set(key, {
+              next: now + Math.min(redial, REJECTED_RETRY_MS * (yield* Random.nextBetween(0.75, 1.25))),
+              failures: 0
+            })
+            return
+          }
+          const failures = (attempts.get(key)?.failures ?? 0) + 1
+          const base = Math.min(redial, 1000 * 2 ** Math.min(failures - 1, 30))
+          const jitter = yield* Random.nextBetween(0.75, 1.25)
+          attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
+        })
+
+        const canDial = (ep: Endpoint.Endpoint) =>
+          Effect.map(Clock.currentTimeMillis, (now) => blocked(Endpoint.format(ep), ep, now) === undefined)
+
+        const dial = Effect.fnUntraced(function* (ep: Endpoint.Endpoint) {
+          const key = Endpoint.format(ep)
+          const now = yield* Clock.currentTimeMillis
+          const refused = blocked(key, ep, now)
+          if (refused !== undefined) return yield* refused
+          if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
+          // until this dial ends, nobody else dials the endpoint
+          attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
+          const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
+          const connectAndRun = Effect.gen(function* () {
+            const connection = yield* transport
+              .connect(
+                { host: ep.ip, port: Number(ep.port) },
+                { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
+              )
+              .pipe(
+                Effect.mapError(
+                  (e) =>
+                    new DialError({
+                      reason: e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
+                      endpoint: key,
+                      message: e.message
+                    })
+                )
+              )
+            const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, config.handshakeTimeout)
+            yield* controller.attach({
+              connection,
+              protocol: settled.protocol,
+              handshake: settled.handshake,
+              endpoint: ep,
+              incoming: false,
+              onStart: (peer) => Effect.andThen(record(key, "connected"), Deferred.succeed(result, peer))
+            })
+          })
+          yield* FiberSet.run(
+            fibers,
+            Effect.scoped(connectAndRun).pipe(
+              Effect.catch((e: DialError | HandshakeError) =>
+                Effect.gen(function* () {
+                  yield* record(
+                    key,
+                    e._tag === "HandshakeError" && e.reason._tag === "Rejected" ? "rejected" : "failed"
+                  )
+                  if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
+                    bans.ban(key, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
+                  }
+                  yield* Deferred.fail(result, e)
+                })
+              ),
+              // never leave the caller waiting (e.g. the node stops mid-dial)
+              Effect.ensuring(
+                Effect.andThen(
+                  Effect.sync(() => {
+                    const a = attempts.get(key)
+                    if (a !== undefined && a.next === Number.POSITIVE_INFINITY) attempts.delete(key)
+                  }),
+                  Deferred.interrupt(result)
+                )
+              ),
+              Effect.annotateLogs({ endpoint: key })
+            )
+          )
+          return yield* Deferred.await(result)
+        })
+
+        return Dialer.of({ dial, canDial })
+      })
+    )
 }

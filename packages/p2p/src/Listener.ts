@@ -31,7 +31,7 @@
  * every node is full, so Go turns newcomers away until a round (15 min)
  * frees slots, and a node that restarts can stay isolated. A full catp2p
  * node trades an established incoming peer for the newcomer. The evicted
- * peer has other peers (it has been around for a minute) and replenishes;
+ * peer has had time to find other peers and replenishes;
  * peers we dialed, special peers and young connections are never evicted,
  * and picking from the most crowded IP keeps one address from holding many
  * slots (Bitcoin Core protects diverse network groups for the same reason).
@@ -54,7 +54,7 @@ import { type Address, type Connection, Transport, type TransportError } from ".
  *
  * @since 0.1.0
  */
-export const EVICT_MIN_AGE_MS = 60_000
+export const EVICT_MIN_AGE_MS = 20_000
 
 /**
  * Connections one IP may open at once before the `listenLimit` rate applies.

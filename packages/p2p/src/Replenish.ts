@@ -8,9 +8,10 @@
  * 2. special peers not connected;
  * 3. the seeds, when the node has fewer than `minReseed` connections (or the
  *    seed list is due for a refresh);
- * 4. one random endpoint from a Peer-Request answered by a random peer
- *    within `peerShareTimeout` (each peer asked at most once per
- *    `peerRequestInterval`).
+ * 4. the endpoints of a Peer-Request answered by a random peer within
+ *    `peerShareTimeout` (each peer asked at most once per
+ *    `peerRequestInterval`); Go takes one of them at random, catp2p queues
+ *    them all (at most `peerShareAmount`).
  *
  * It dials the list in order until the target is reached, the list is
  * empty, or 4 dials were made. Alternatives offered by a full node join the
@@ -67,24 +68,25 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
           return yield* dialer.canDial(ep)
         })
 
-      /** One endpoint from a random peer's share, or none. */
+      /** Endpoints from a random peer's share (none if it does not answer in time). */
       const askAPeer = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const candidates = store.all().filter((p) => now - p.lastPeerSend >= requestInterval)
-        if (candidates.length === 0) return undefined
+        if (candidates.length === 0) return []
         const peer = candidates[yield* Random.nextIntBetween(0, candidates.length, { halfOpen: true })]!
         const reply = yield* controller.requestPeers(peer, config.peerShareTimeout)
-        if (reply === undefined) return undefined
+        if (reply === undefined) return []
         const parsed = peer.protocol.parsePeerShare(reply.payload)
         if (Result.isFailure(parsed)) {
           yield* Effect.logWarning(`bad peer share from ${peer.hash}: ${parsed.failure.message}`)
-          return undefined
+          return []
         }
         const at = yield* Clock.currentTimeMillis
         const usable = parsed.success.filter((ep) => !bans.isBannedEndpoint(ep, at))
-        const trimmed = (yield* Random.shuffle(usable)).slice(0, config.peerShareAmount)
-        if (trimmed.length === 0) return undefined
-        return trimmed[yield* Random.nextIntBetween(0, trimmed.length, { halfOpen: true })]
+        // Go takes one random endpoint of the share; catp2p queues all of them
+        // (at most peerShareAmount, in random order): the pass still stops at
+        // 4 dials, and a node far below its target fills up several times faster
+        return (yield* Random.shuffle(usable)).slice(0, config.peerShareAmount)
       })
 
       /** Dials `list` in order; returns the number of dials made. */
@@ -126,8 +128,7 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
           lastReseed = now
         }
         if (store.total > 0) {
-          const shared = yield* askAPeer
-          if (shared !== undefined) list.push(shared)
+          list.push(...(yield* askAPeer))
         }
         return yield* dialList(list, MAX_DIALS_PER_PASS)
       }).pipe(Effect.withSpan("catp2p.replenish"))

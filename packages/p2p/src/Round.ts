@@ -78,9 +78,9 @@ export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/R
           yield* Effect.logDebug(`CAT round ${controller.counters.rounds}: dropped ${dropped} peers`)
         }).pipe(Effect.withSpan("catp2p.round"))
 
-        yield* runOnce.pipe(
-          Effect.delay(config.roundTime),
-          Effect.repeat(Schedule.spaced(config.roundTime)),
+        // the first round one roundTime after start, then one every roundTime
+        yield* Effect.sleep(config.roundTime).pipe(
+          Effect.andThen(Effect.repeat(runOnce, Schedule.spaced(config.roundTime))),
           Effect.forkScoped
         )
         // written on shutdown too (Go only writes in rounds)

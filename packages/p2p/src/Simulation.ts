@@ -176,16 +176,17 @@ export const peerSets = (sim: Sim): Map<number, Set<string>> =>
   )
 
 /**
- * Advances the TestClock in 1-second steps until `done` holds or `limit`
- * passes; returns the simulated seconds it took (or `limit`).
+ * Advances the TestClock in 1-second steps until `done` holds (checked every
+ * `every` seconds, default 1) or `limit` passes; returns the simulated
+ * seconds it took (or `limit`).
  *
  * @since 0.1.0
  */
-export const advanceUntil = (done: () => boolean, limit: Duration.Input) =>
+export const advanceUntil = (done: () => boolean, limit: Duration.Input, every = 1) =>
   Effect.gen(function* () {
     const max = Duration.toSeconds(Duration.fromInputUnsafe(limit))
     let seconds = 0
-    while (!done() && seconds < max) {
+    while (seconds < max && (seconds % every !== 0 || !done())) {
       yield* TestClock.adjust("1 second")
       seconds++
     }

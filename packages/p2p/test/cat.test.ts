@@ -29,14 +29,16 @@ describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
           minReseed: 3,
           roundTime: Duration.minutes(1)
         },
-        configOf: (i): Partial<Config.Config> =>
-          i === 1
-            ? {
-                special: Result.getOrThrow(
-                  Config.parseSpecial(`${Simulation.hostOf(0)}:8108,${Simulation.hostOf(2)}:8108`)
-                )
-              }
-            : {}
+        // special links as deployments use them: configured on both ends
+        configOf: (i): Partial<Config.Config> => {
+          const list =
+            i === 1
+              ? `${Simulation.hostOf(0)}:8108,${Simulation.hostOf(2)}:8108`
+              : i === 0 || i === 2
+                ? `${Simulation.hostOf(1)}:8108`
+                : ""
+          return list === "" ? {} : { special: Result.getOrThrow(Config.parseSpecial(list)) }
+        }
       })
       const scope = yield* Effect.scope
       for (let i = 0; i < 20; i++) yield* sim.start(i, scope)
@@ -45,6 +47,8 @@ describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
       const hosts = () => new Set(node.store.all().map((p) => p.endpoint.ip))
       for (let round = 0; round < 5; round++) {
         yield* TestClock.adjust("1 minute")
+        // rounds (every minute, dropping down to 4 of 8+ peers) never drop them
+        yield* TestClock.adjust("2 seconds")
         const now = hosts()
         assert.isTrue(now.has(Simulation.hostOf(0)), `round ${round}: lost special ${Simulation.hostOf(0)}`)
         assert.isTrue(now.has(Simulation.hostOf(2)), `round ${round}: lost special ${Simulation.hostOf(2)}`)
