@@ -6,10 +6,15 @@
  */
 import { Duration, Effect } from "effect"
 import * as Handshake from "./Handshake.ts"
+import type * as Decoded from "./protocol/Decoded.ts"
 import * as Negotiation from "./protocol/Negotiation.ts"
 import type { Connection, TransportError } from "./Transport.ts"
 
-type Poller = { push(chunk: Uint8Array): void; poll(): ReturnType<Negotiation.Outgoing["poll"]> }
+/** Either side of the negotiation: fed with bytes, polled for a result. */
+interface Side<S> {
+  push(chunk: Uint8Array): void
+  poll(): Decoded.Decoded<S, Handshake.HandshakeError>
+}
 
 const closed = (e: TransportError) =>
   new Handshake.HandshakeError({
@@ -18,7 +23,7 @@ const closed = (e: TransportError) =>
     })
   })
 
-const readUntilSettled = (connection: Connection, side: Poller) =>
+const readUntilSettled = <S>(connection: Connection, side: Side<S>) =>
   Effect.gen(function* () {
     for (;;) {
       const r = side.poll()
@@ -55,9 +60,8 @@ export const incoming = (
   withTimeout(
     Effect.gen(function* () {
       const side = new Negotiation.Incoming(settings, loopback)
-      const settled = yield* readUntilSettled(connection, side as Poller)
-      const { reply } = settled as Negotiation.Settled & { readonly reply: Uint8Array }
-      yield* Effect.mapError(connection.write([reply]), closed)
+      const settled = yield* readUntilSettled(connection, side)
+      yield* Effect.mapError(connection.write([settled.reply]), closed)
       return settled
     }),
     timeout
