@@ -83,7 +83,10 @@ export const outgoing = (
   withTimeout(
     Effect.gen(function* () {
       const side = new Negotiation.Outgoing(settings, loopback)
-      yield* Effect.mapError(connection.write([side.hello]), closed)
+      // A full node writes its rejection and closes without reading, so our
+      // hello may fail to go out: read anyway, the rejection (with its
+      // alternatives) is what matters; a dead connection fails the read too.
+      yield* Effect.ignore(connection.write([side.hello]))
       return yield* readUntilSettled(connection, side)
     }),
     timeout

@@ -107,7 +107,7 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
       /** An incoming, non-special peer old enough to give up its slot, from the most crowded IP. */
       const evictable = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const candidates = store.all().filter((p) => p.incoming && !p.special && now - p.connected >= EVICT_MIN_AGE_MS)
+        const candidates = store.all().filter((p) => p.incoming && now - p.connected >= EVICT_MIN_AGE_MS && !p.special)
         if (candidates.length === 0) return undefined
         let most = 0
         for (const p of candidates) most = Math.max(most, store.count(p.endpoint.ip))

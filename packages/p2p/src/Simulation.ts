@@ -83,6 +83,9 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
             nodeName: `sim-${index}`,
             bindIp: host,
             listenPort: "8108",
+            // protocol 11 by default: the cheapest codec to simulate with
+            // (the peering does not depend on it); override to mix versions
+            protocolVersion: 11,
             ...options.config,
             ...options.configOf?.(index)
           })

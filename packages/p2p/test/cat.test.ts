@@ -18,6 +18,20 @@ describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
     { timeout: 120_000 }
   )
 
+  it.live(
+    "1,000 nodes with one seed converge into one connected network",
+    () =>
+      Effect.gen(function* () {
+        const report = yield* Simulation.run({ nodes: 1000, rounds: 0, seed: 11, tick: "5 seconds" })
+        assert.isTrue(report.connected)
+        assert.isAtLeast(report.minPeers, 10)
+        assert.isAtMost(report.maxPeers, 36)
+        // the wall time is printed, not asserted: speed belongs to benchmarks
+        console.log(`1,000-node simulation: ${JSON.stringify(report)}`)
+      }),
+    { timeout: 300_000 }
+  )
+
   it.effect("special peers survive every round", () =>
     Effect.gen(function* () {
       const sim = yield* Simulation.make({
