@@ -82,4 +82,17 @@ describe("in-memory network under TestClock", () => {
       void ParcelType
     })
   )
+
+  it.effect("a full node's rejection reaches the dialer even though it closes before reading the hello", () =>
+    Effect.gen(function* () {
+      const cfg = { maxPeers: 1, maxIncoming: 1, targetPeers: 1, dropTo: 1, minReseed: 0 }
+      const [b, c, a] = (yield* startNetwork(3, cfg)) as [TestNode, TestNode, TestNode]
+      yield* c.network.dial(b.endpoint)
+      const error = yield* Effect.flip(a.network.dial(Endpoint.unsafeMake(hostOf(0), "8108")))
+      assert.strictEqual(error._tag, "HandshakeError")
+      if (error._tag !== "HandshakeError" || error.reason._tag !== "Rejected")
+        return assert.fail(`got ${error.message}`)
+      assert.deepStrictEqual(error.reason.alternatives.map(Endpoint.format), [`${hostOf(1)}:8108`])
+    })
+  )
 })
