@@ -241,7 +241,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         if (r._tag === "NeedMore") break
         if (r._tag === "Failure") return yield* new PeerClosed({ reason: "Malformed", message: r.error.message })
         const parcel = r.value
-        const now = yield* Clock.currentTimeMillis
+        const now = peer.lastRead // the time this batch arrived
         peer.messagesReceived++
         peer.lastReceive = now
         if (resend !== undefined && ParcelType.isApplication(parcel.type)) resend.add(digest(parcel.payload), now)
