@@ -13,6 +13,7 @@ import { Context, Duration, Effect, Layer, Random, type Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Config from "./Config.ts"
 import * as Endpoint from "./Endpoint.ts"
+import { Gossip } from "./Gossip.ts"
 import * as MemoryTransport from "./MemoryTransport.ts"
 import { Network } from "./Network.ts"
 import * as P2PLayer from "./P2PLayer.ts"
@@ -36,6 +37,8 @@ export interface SimNode {
   readonly host: string
   readonly network: Network["Service"]
   readonly store: PeerStore["Service"]
+  /** The node's Gossip layer (every simulated node runs one). */
+  readonly gossip: Gossip["Service"]
 }
 
 /**
@@ -100,12 +103,13 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
           peerCache: PeerCache.layerMemoryStore(store),
           tick: options.tick ?? "1 second"
         })
-        const context = yield* Layer.buildWithScope(layer, scope)
+        const context = yield* Layer.buildWithScope(Layer.provideMerge(Gossip.layer, layer), scope)
         const node: SimNode = {
           index,
           host,
           network: Context.get(context, Network),
-          store: Context.get(context, PeerStore)
+          store: Context.get(context, PeerStore),
+          gossip: Context.get(context, Gossip)
         }
         nodes[index] = node
         return node
