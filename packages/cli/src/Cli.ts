@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import { Command } from "effect/cli"
+import { Console, Effect, Result } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Demo from "./Demo.ts"
 import * as Handshakes from "./Handshakes.ts"
 import { version } from "./version.ts"
 
@@ -14,14 +15,33 @@ const handshakes = Command.make("handshakes", {}, () => Handshakes.run).pipe(
   )
 )
 
-const demo = Command.make("demo", {}, () =>
-  Effect.gen(function* () {
-    yield* Effect.log(
-      "catp2p demo: the live local network arrives with the node runtime; for now it runs the codec demo"
+const demo = Command.make(
+  "demo",
+  {
+    nodes: Flag.Int("nodes").pipe(Flag.withDescription("How many nodes to start"), Flag.withDefault(8)),
+    duration: Flag.Int("duration").pipe(
+      Flag.withDescription("Seconds of gossip before the summary"),
+      Flag.withDefault(20)
+    ),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("Print only the summary, as one JSON line"),
+      Flag.withDefault(false)
     )
-    yield* Handshakes.run
-  })
-).pipe(Command.withDescription("Run the local demo"))
+  },
+  ({ nodes, duration, json }) =>
+    Effect.gen(function* () {
+      const checked = Demo.options(nodes, duration, json)
+      if (Result.isFailure(checked)) {
+        yield* Console.error(checked.failure)
+        return yield* Effect.sync(() => process.exit(2))
+      }
+      yield* Demo.run(checked.success)
+    })
+).pipe(
+  Command.withDescription(
+    "Start a local network of catp2p nodes on 127.0.0.1 (protocols 9, 10, 11), gossip on it, and report coverage and propagation time"
+  )
+)
 
 /**
  * The root command with its subcommands.

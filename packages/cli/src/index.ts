@@ -4,5 +4,6 @@
  * @since 0.1.0
  */
 export * as Cli from "./Cli.ts"
+export * as Demo from "./Demo.ts"
 export * as Handshakes from "./Handshakes.ts"
 export { version } from "./version.ts"
