@@ -276,4 +276,8 @@ export const run = (options: {
         heapMB: Math.round(process.memoryUsage().heapUsed / 1048576)
       } satisfies Report
     })
-  ).pipe(Random.withSeed(options.seed), Effect.provide(TestClock.layer()))
+  ).pipe(
+    Random.withSeed(options.seed),
+    // thousands of nodes keep a woken fiber busy for long: no warnings about it
+    Effect.provide(TestClock.layer({ warningDelay: "1 hour" }))
+  )
