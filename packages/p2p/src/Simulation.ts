@@ -89,6 +89,10 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
             // protocol 11 by default: the cheapest codec to simulate with
             // (the peering does not depend on it); override to mix versions
             protocolVersion: 11,
+            // idle links ping each other every 15 s in Go's default; that is
+            // most of the traffic of a quiet simulated network and has no
+            // effect on peering, so simulations ping once a minute
+            pingInterval: Duration.minutes(1),
             ...options.config,
             ...options.configOf?.(index)
           })
