@@ -143,7 +143,9 @@ export const run = (options: DemoOptions) =>
         const now = yield* Clock.currentTimeMillis
         if (now - lastTable >= 1000) {
           lastTable = now
-          yield* say(`\n${yield* table(nodes)}`)
+          // on a terminal the table is redrawn in place; piped, it is appended
+          const clear = process.stdout.isTTY ? "\x1b[H\x1b[2J" : "\n"
+          yield* say(`${clear}${yield* table(nodes)}\n\n${sent} messages published so far`)
         }
         yield* Effect.sleep("200 millis")
       }
