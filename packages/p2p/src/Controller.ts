@@ -147,7 +147,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             endpoint: options.endpoint,
             incoming: options.incoming,
             settings: config,
-            isSpecial: () => specials.isSpecial(options.endpoint),
+            isSpecial: specials.cachedFor(options.endpoint),
             onParcel
           },
           (peer) =>

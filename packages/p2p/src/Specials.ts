@@ -21,6 +21,8 @@ export class SpecialSet {
   private ips = new Set<string>()
   /** The endpoint entries, to dial. */
   dialable: ReadonlyArray<Endpoint.Endpoint> = []
+  /** Bumped by every `set`, so answers about a peer can be cached until the list changes. */
+  version = 0
 
   constructor(entries: ReadonlyArray<SpecialPeer>) {
     this.set(entries)
@@ -28,6 +30,7 @@ export class SpecialSet {
 
   /** Replaces the list. */
   set(entries: ReadonlyArray<SpecialPeer>): void {
+    this.version++
     this.endpoints = new Set()
     this.wholeIps = new Set()
     this.ips = new Set()
@@ -47,6 +50,22 @@ export class SpecialSet {
   /** Whether a peer at this endpoint is special (routing, rounds). */
   isSpecial(ep: { readonly ip: string; readonly port: string }): boolean {
     return this.wholeIps.has(ep.ip) || this.endpoints.has(Endpoint.format(ep))
+  }
+
+  /**
+   * `isSpecial` for one endpoint, cached until the list changes: routing asks
+   * it for every peer on every broadcast.
+   */
+  cachedFor(ep: { readonly ip: string; readonly port: string }): () => boolean {
+    let version = -1
+    let special = false
+    return () => {
+      if (version !== this.version) {
+        special = this.isSpecial(ep)
+        version = this.version
+      }
+      return special
+    }
   }
 
   /** Whether connections from this IP are exempt from incoming limits. */
