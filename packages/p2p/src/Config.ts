@@ -14,6 +14,11 @@
  * targetPeers; with the resend filter on, buckets >= 1 and interval > 0 (Go
  * panics otherwise); seedUrl empty, http(s)/file URL or path; bindIp empty or an IP.
  *
+ * Beyond Go's fields, catp2p's protections against hostile peers (see
+ * RELIABILITY.md), after Go's fields: `inputBudget`, `frameProgressRate`,
+ * `frameProgressWindow`, `maxPendingHandshakes`, `maxPendingHandshakesPerIp`,
+ * `discourageTime`. Their Go names in {@link fields} are what Go would call them.
+ *
  * @since 0.1.0
  */
 import { isIP } from "node:net"
@@ -135,7 +140,24 @@ export const Config = Schema.Struct({
   /** Buckets the resend filter keeps (it covers buckets × interval). Go `PeerResendBuckets`, default `3`. */
   peerResendBuckets: Count,
   /** Width of one resend-filter bucket. Go `PeerResendInterval`, default 20 s. */
-  peerResendInterval: Dur
+  peerResendInterval: Dur,
+  /** Most bytes of unprocessed input (partial frames) buffered across all connections; past it the peers with
+   * the largest partial frames are dropped first. catp2p only, default 256 MiB, at least 64 KiB. */
+  inputBudget: Count,
+  /** Bytes per second a peer must deliver while one of its frames is incomplete, measured over
+   * `frameProgressWindow`; a slower (stalled) peer is closed. 0 = off. catp2p only, default `1024`. */
+  frameProgressRate: Count,
+  /** Window over which `frameProgressRate` is measured: a stalled frame is closed within about this long.
+   * catp2p only, default 30 s. */
+  frameProgressWindow: Dur,
+  /** Most incoming handshakes in progress at once; more connections are rejected with alternatives.
+   * catp2p only, default `32`. */
+  maxPendingHandshakes: Count,
+  /** Most incoming handshakes in progress at once from one IP. catp2p only, default `4`. */
+  maxPendingHandshakesPerIp: Count,
+  /** How long the address of a peer that sent invalid data is discouraged (refused by the Listener, not
+   * dialed). 0 = off. catp2p only, default 1 h. */
+  discourageTime: Dur
 })
 
 /**
@@ -220,7 +242,43 @@ const TABLE: { readonly [K in keyof Config]: Row } = {
   enablePrometheus: ["EnablePrometheus", "boolean", "true", "Export Prometheus metrics"],
   peerResendFilter: ["PeerResendFilter", "boolean", "true", "Do not send a peer application parcels it sent us"],
   peerResendBuckets: ["PeerResendBuckets", "integer", "3", "Buckets the resend filter keeps (covers buckets × width)"],
-  peerResendInterval: ["PeerResendInterval", "duration", "20s", "Width of one resend-filter bucket"]
+  peerResendInterval: ["PeerResendInterval", "duration", "20s", "Width of one resend-filter bucket"],
+  inputBudget: [
+    "InputBudget",
+    "integer",
+    "268435456",
+    "Max bytes of partial frames buffered across all connections; past it the largest are dropped (catp2p)"
+  ],
+  frameProgressRate: [
+    "FrameProgressRate",
+    "integer",
+    "1024",
+    "Bytes/s a peer must send while a frame is incomplete, over frameProgressWindow; 0 = off (catp2p)"
+  ],
+  frameProgressWindow: [
+    "FrameProgressWindow",
+    "duration",
+    "30s",
+    "Window of frameProgressRate: a stalled frame is closed within about this long (catp2p)"
+  ],
+  maxPendingHandshakes: [
+    "MaxPendingHandshakes",
+    "integer",
+    "32",
+    "Max incoming handshakes in progress; more connections get a rejection with alternatives (catp2p)"
+  ],
+  maxPendingHandshakesPerIp: [
+    "MaxPendingHandshakesPerIP",
+    "integer",
+    "4",
+    "Max incoming handshakes in progress from one IP (catp2p)"
+  ],
+  discourageTime: [
+    "DiscourageTime",
+    "duration",
+    "1h",
+    "How long a peer that sent invalid data is refused and not dialed; 0 = off (catp2p)"
+  ]
 }
 
 /**
@@ -332,7 +390,12 @@ const RULES: ReadonlyArray<Rule> = [
   whenOn("peerResendFilter", atLeastOne("peerResendBuckets")),
   whenOn("peerResendFilter", positive("peerResendInterval")),
   ["seedUrl", (c) => (isSeedSource(c.seedUrl) ? undefined : "must be empty, an http(s):// URL or a file path")],
-  ["bindIp", (c) => (c.bindIp === "" || isIP(c.bindIp) !== 0 ? undefined : "must be empty or an IP address")]
+  ["bindIp", (c) => (c.bindIp === "" || isIP(c.bindIp) !== 0 ? undefined : "must be empty or an IP address")],
+  ["inputBudget", (c) => (c.inputBudget >= 65_536 ? undefined : "must be at least 65536 (64 KiB)")],
+  positive("frameProgressWindow"),
+  atLeastOne("maxPendingHandshakes"),
+  atLeastOne("maxPendingHandshakesPerIp"),
+  atMost("maxPendingHandshakesPerIp", "maxPendingHandshakes")
 ]
 
 const shown = (value: unknown): string => (Duration.isDuration(value) ? Text.formatDuration(value) : show(value))

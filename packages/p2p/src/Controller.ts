@@ -8,19 +8,55 @@
  */
 import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
+import { Guard } from "./Guard.ts"
 import type { Handshake } from "./Handshake.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import type * as Parcel from "./Parcel.ts"
 import * as ParcelType from "./ParcelType.ts"
 import * as PeerModule from "./Peer.ts"
+import * as PeerHash from "./PeerHash.ts"
 import { PeerStore } from "./PeerStore.ts"
 import type { Protocol } from "./protocol/Protocol.ts"
 import { Specials } from "./Specials.ts"
+import { Traffic } from "./Traffic.ts"
 import type { Connection } from "./Transport.ts"
 
 const PING = new TextEncoder().encode("Ping")
 const PONG = new TextEncoder().encode("Pong")
 const PEER_REQUEST = new TextEncoder().encode("Peer Request")
+
+/** A peer's lifetime as a root `p2p.peer` span (ending with why it closed), its logs annotated with its hash. */
+const tracePeer =
+  (o: {
+    readonly endpoint: Endpoint.Endpoint
+    readonly handshake: Handshake
+    readonly protocol: Protocol
+    readonly incoming: boolean
+  }) =>
+  (self: Effect.Effect<PeerModule.PeerClosed>): Effect.Effect<PeerModule.PeerClosed> => {
+    const hash = PeerHash.format(o.endpoint.ip, o.endpoint.port, o.handshake.nodeId)
+    return self.pipe(
+      Effect.tap((closed) =>
+        Effect.andThen(
+          Effect.annotateCurrentSpan({
+            "p2p.peer.close_reason": closed.reason,
+            "p2p.peer.close_message": closed.message
+          }),
+          Effect.logDebug(`peer closed (${closed.reason}): ${closed.message}`)
+        )
+      ),
+      Effect.withSpan("p2p.peer", {
+        root: true,
+        attributes: {
+          "p2p.peer.hash": hash,
+          "p2p.peer.address": `${o.endpoint.ip}:${o.endpoint.port}`,
+          "p2p.protocol.version": o.protocol.version,
+          "p2p.direction": o.incoming ? "incoming" : "outgoing"
+        }
+      }),
+      Effect.annotateLogs("peer", hash)
+    )
+  }
 
 /**
  * Counters of the node as a whole.
@@ -38,6 +74,8 @@ export interface NodeCounters {
   refused: number
   /** CAT rounds run so far. */
   rounds: number
+  /** Per-parcel traffic, connections in progress, and the totals of peers that ended (read by `Metrics`). */
+  readonly traffic: Traffic
 }
 
 /**
@@ -70,19 +108,21 @@ export interface ControllerService {
  * @since 0.1.0
  */
 export class Controller extends Context.Service<Controller, ControllerService>()("@catp2p/p2p/Controller") {
-  static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials> = Layer.effect(
+  static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials | Guard> = Layer.effect(
     Controller,
     Effect.gen(function* () {
       const { config, tick } = yield* NodeConfig
       const store = yield* PeerStore
       const specials = yield* Specials
+      const guard = yield* Guard
       const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
       const counters: NodeCounters = {
         droppedFromNetwork: 0,
         invalid: 0,
         peerRequestsTooSoon: 0,
         refused: 0,
-        rounds: 0
+        rounds: 0,
+        traffic: new Traffic()
       }
       const shareWaiters = new Map<string, Deferred.Deferred<Parcel.Parcel>>()
       const requestInterval = Duration.toMillis(config.peerRequestInterval)
@@ -148,23 +188,33 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             incoming: options.incoming,
             settings: config,
             isSpecial: specials.cachedFor(options.endpoint),
-            onParcel
+            onParcel,
+            traffic: counters.traffic,
+            budget: guard.budget
           },
           (peer) =>
             Effect.gen(function* () {
               const replaced = store.add(peer)
               if (replaced !== undefined) yield* replaced.stop("Stopped", "replaced by a new connection")
-              yield* Effect.addFinalizer(() => Effect.sync(() => store.remove(peer)))
+              yield* Effect.addFinalizer(() =>
+                Effect.sync(() => {
+                  store.remove(peer)
+                  counters.traffic.retire(peer)
+                })
+              )
               // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
               if (options.handshake.type === ParcelType.PeerRequest) yield* answerPeerRequest(peer)
               if (options.onStart) yield* options.onStart(peer)
             })
         ).pipe(
-          Effect.tap((closed) =>
-            Effect.sync(() => {
-              if (closed.reason === "Malformed") counters.invalid++
-            })
-          )
+          Effect.tap((closed) => {
+            if (closed.reason === "Malformed") counters.invalid++
+            // misbehaviour (invalid data, a stalled frame): counted, and invalid data discourages the IP
+            return closed.misbehaviour === undefined
+              ? Effect.void
+              : guard.report(options.endpoint.ip, closed.misbehaviour, specials.isSpecial(options.endpoint))
+          }),
+          tracePeer(options)
         )
 
       const requestPeers: ControllerService["requestPeers"] = (peer, timeout) =>
@@ -195,7 +245,10 @@ export class Controller extends Context.Service<Controller, ControllerService>()
               late,
               late === "ReadTimeout"
                 ? "no data within the read deadline"
-                : "a write took longer than the write deadline"
+                : late === "Stalled"
+                  ? (peer.stalledBy?.message ?? "frame stalled")
+                  : "a write took longer than the write deadline",
+              late === "Stalled" ? peer.stalledBy : undefined
             )
             continue
           }

@@ -15,33 +15,61 @@
  * apart; a node that rejected us because it was full is alive and may make
  * room (eviction, rounds), so it is tried again after about 5 s.
  *
+ * An address discouraged for sending invalid data (`Guard`) is not dialed
+ * (`Discouraged`) unless special; a malformed handshake reply discourages it.
+ *
  * @since 0.1.0
  */
 import { Clock, Context, Deferred, Duration, Effect, FiberSet, Layer, Random, Schema } from "effect"
 import { Bans } from "./Bans.ts"
 import { Controller } from "./Controller.ts"
 import * as Endpoint from "./Endpoint.ts"
+import { Guard } from "./Guard.ts"
 import type { HandshakeError } from "./Handshake.ts"
 import * as HandshakeFlow from "./HandshakeFlow.ts"
+import { MalformedHandshake } from "./Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import type { Peer } from "./Peer.ts"
 import { Specials } from "./Specials.ts"
+import * as Traffic from "./Traffic.ts"
 import { Transport } from "./Transport.ts"
 
 /**
- * Why a dial did not reach the handshake: the endpoint is banned, was dialed
+ * Why a dial did not reach the handshake: the endpoint is banned or
+ * discouraged (it sent invalid data within `discourageTime`), was dialed
  * less than `redialInterval` ago, refused the connection, did not answer
  * within `dialTimeout`, or failed otherwise.
  *
  * @since 0.1.0
  */
 export class DialError extends Schema.TaggedError<DialError>()("DialError", {
-  reason: Schema.Literals(["Banned", "TooSoon", "Refused", "Timeout", "Unreachable"]),
+  reason: Schema.Literals(["Banned", "Discouraged", "TooSoon", "Refused", "Timeout", "Unreachable"]),
   endpoint: Schema.String,
   message: Schema.String
 }) {}
 
 const LOOPBACK_BAN = Duration.days(365 * 50)
+
+/** A dial as a `p2p.dial` span: the endpoint, then the peer's hash and protocol or why it failed. */
+const traceDial = (self: Effect.Effect<Peer, DialError | HandshakeError>, ep: Endpoint.Endpoint) =>
+  self.pipe(
+    Effect.tap((peer) =>
+      Effect.annotateCurrentSpan({
+        "p2p.dial.outcome": "connected",
+        "p2p.peer.hash": peer.hash,
+        "p2p.protocol.version": peer.protocol.version
+      })
+    ),
+    Effect.tapError((e) =>
+      Effect.annotateCurrentSpan({
+        "p2p.dial.outcome": e._tag === "DialError" ? e.reason : e.reason._tag,
+        "p2p.dial.reason": e.message
+      })
+    ),
+    Effect.withSpan("p2p.dial", {
+      attributes: { "p2p.peer.address": Endpoint.format(ep), "p2p.direction": "outgoing" }
+    })
+  )
 
 /** After a full node rejected us: try it again after about this long. */
 const REJECTED_RETRY_MS = 5_000
@@ -60,7 +88,7 @@ export interface DialerService {
  * @since 0.1.0
  */
 export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2p/Dialer") {
-  static readonly layer: Layer.Layer<Dialer, never, Transport | NodeConfig | Bans | Controller | Specials> =
+  static readonly layer: Layer.Layer<Dialer, never, Transport | NodeConfig | Bans | Controller | Specials | Guard> =
     Layer.effect(
       Dialer,
       Effect.gen(function* () {
@@ -69,28 +97,28 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
         const bans = yield* Bans
         const controller = yield* Controller
         const specials = yield* Specials
+        const guard = yield* Guard
+        const connecting = Traffic.connecting(controller.counters.traffic)
         const fibers = yield* FiberSet.make<void>()
         const redial = Duration.toMillis(config.redialInterval)
         /** endpoint → when it may be dialed again, and consecutive failures */
         const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
 
-        const blocked = (key: string, ep: Endpoint.Endpoint, now: number): DialError | undefined => {
-          if (bans.isBannedEndpoint(ep, now)) {
-            return new DialError({ reason: "Banned", endpoint: key, message: "endpoint is banned" })
-          }
-          const a = attempts.get(key)
+        const messages = {
+          Banned: "endpoint is banned",
+          Discouraged: "address sent invalid data recently",
+          TooSoon: "dialed too recently"
+        } as const
+        /** Why `ep` may not be dialed now, or undefined; builds no error, as `canDial` runs often. */
+        const blocked = (ep: Endpoint.Endpoint, now: number): keyof typeof messages | undefined => {
+          if (bans.isBannedEndpoint(ep, now)) return "Banned"
+          if (guard.isDiscouraged(ep.ip, now) && !specials.isSpecial(ep)) return "Discouraged"
+          const a = attempts.get(Endpoint.format(ep))
+          if (a === undefined || now >= a.next) return undefined
           // a special peer is redialed at once after it was connected (only
           // failures make it wait), so it is never left out for redialInterval
-          const waitsAfterSuccess = !(
-            a !== undefined &&
-            a.failures === 0 &&
-            a.next !== Number.POSITIVE_INFINITY &&
-            specials.isSpecial(ep)
-          )
-          if (a !== undefined && now < a.next && waitsAfterSuccess) {
-            return new DialError({ reason: "TooSoon", endpoint: key, message: "dialed too recently" })
-          }
-          return undefined
+          const waitsAfterSuccess = !(a.failures === 0 && a.next !== Number.POSITIVE_INFINITY && specials.isSpecial(ep))
+          return waitsAfterSuccess ? "TooSoon" : undefined
         }
 
         const record = Effect.fnUntraced(function* (key: string, outcome: "connected" | "rejected" | "failed") {
@@ -114,34 +142,45 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
         })
 
         const canDial = (ep: Endpoint.Endpoint) =>
-          Effect.map(Clock.currentTimeMillis, (now) => blocked(Endpoint.format(ep), ep, now) === undefined)
+          Effect.map(Clock.currentTimeMillis, (now) => blocked(ep, now) === undefined)
 
         const dial = Effect.fnUntraced(function* (ep: Endpoint.Endpoint) {
           const key = Endpoint.format(ep)
           const now = yield* Clock.currentTimeMillis
-          const refused = blocked(key, ep, now)
-          if (refused !== undefined) return yield* refused
+          const refused = blocked(ep, now)
+          if (refused !== undefined) return yield* new DialError({ reason: refused, endpoint: key, message: messages[refused] })
           if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
           // until this dial ends, nobody else dials the endpoint
           attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
           const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
           const connectAndRun = Effect.gen(function* () {
-            const connection = yield* transport
-              .connect(
-                { host: ep.ip, port: Number(ep.port) },
-                { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
-              )
-              .pipe(
-                Effect.mapError(
-                  (e) =>
-                    new DialError({
-                      reason: e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
-                      endpoint: key,
-                      message: e.message
-                    })
+            const { connection, settled } = yield* connecting(
+              Effect.gen(function* () {
+                const connection = yield* transport
+                  .connect(
+                    { host: ep.ip, port: Number(ep.port) },
+                    { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
+                  )
+                  .pipe(
+                    Effect.mapError(
+                      (e) =>
+                        new DialError({
+                          reason:
+                            e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
+                          endpoint: key,
+                          message: e.message
+                        })
+                    )
+                  )
+                const settled = yield* HandshakeFlow.outgoing(
+                  connection,
+                  negotiation,
+                  instanceId,
+                  config.handshakeTimeout
                 )
-              )
-            const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, config.handshakeTimeout)
+                return { connection, settled }
+              })
+            )
             yield* controller.attach({
               connection,
               protocol: settled.protocol,
@@ -163,6 +202,10 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
                   if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
                     bans.ban(key, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
                   }
+                  if (e._tag === "HandshakeError" && e.reason._tag === "Malformed") {
+                    const m = new MalformedHandshake({ message: e.reason.message })
+                    yield* guard.report(ep.ip, m, specials.isSpecial(ep))
+                  }
                   yield* Deferred.fail(result, e)
                 })
               ),
@@ -182,7 +225,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
           return yield* Deferred.await(result)
         })
 
-        return Dialer.of({ dial, canDial })
+        return Dialer.of({ dial: (ep) => traceDial(dial(ep), ep), canDial })
       })
     )
 }

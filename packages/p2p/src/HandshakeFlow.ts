@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect } from "effect"
+import type { Endpoint } from "./Endpoint.ts"
 import * as Handshake from "./Handshake.ts"
 import type * as Decoded from "./protocol/Decoded.ts"
 import * as Negotiation from "./protocol/Negotiation.ts"
@@ -46,8 +47,42 @@ const withTimeout = <A>(self: Effect.Effect<A, Handshake.HandshakeError>, timeou
   })
 
 /**
+ * A handshake as a `p2p.handshake` span: its direction and the remote
+ * address, then the settled protocol version, or the failure's reason
+ * (`p2p.handshake.outcome` is `ok` or the reason's tag). An incoming
+ * handshake starts a trace of its own.
+ */
+const traced =
+  (direction: "incoming" | "outgoing", connection: Connection) =>
+  (self: Effect.Effect<Negotiation.Settled, Handshake.HandshakeError>) =>
+    self.pipe(
+      Effect.tap((settled) =>
+        Effect.annotateCurrentSpan({
+          "p2p.handshake.outcome": "ok",
+          "p2p.protocol.version": settled.protocol.version,
+          "p2p.peer.node_id": settled.handshake.nodeId
+        })
+      ),
+      Effect.tapError((e) =>
+        Effect.annotateCurrentSpan({ "p2p.handshake.outcome": e.reason._tag, "p2p.handshake.reason": e.reason.message })
+      ),
+      Effect.withSpan("p2p.handshake", {
+        root: direction === "incoming",
+        attributes: {
+          "p2p.direction": direction,
+          "p2p.peer.address": `${connection.remote.host}:${connection.remote.port}`
+        }
+      })
+    )
+
+/**
  * The accepting side: reads the peer's hello, replies, returns the settled
  * protocol and the peer's handshake.
+ *
+ * `admit`, when given, decides after the peer's hello is read and before we
+ * reply: `undefined` admits it; a list of alternatives answers with a
+ * rejection offering them (in the settled protocol) and fails with reason
+ * `Rejected`.
  *
  * @since 0.1.0
  */
@@ -55,17 +90,29 @@ export const incoming = (
   connection: Connection,
   settings: Negotiation.Settings,
   loopback: bigint,
-  timeout: Duration.Duration
+  timeout: Duration.Duration,
+  admit?: (settled: Negotiation.Settled) => Effect.Effect<ReadonlyArray<Endpoint> | undefined>
 ): Effect.Effect<Negotiation.Settled, Handshake.HandshakeError> =>
   withTimeout(
     Effect.gen(function* () {
       const side = new Negotiation.Incoming(settings, loopback)
       const settled = yield* readUntilSettled(connection, side)
+      const alternatives = admit === undefined ? undefined : yield* admit(settled)
+      if (alternatives !== undefined) {
+        // a fresh stream of the settled protocol: our reply was already encoded on the settled one
+        // (a gob encoder sends its type definitions once), and the rejection must carry them
+        const reject = { ...Handshake.reject(settings, alternatives), version: settled.handshake.version }
+        const fresh = Negotiation.select({ ...settings, protocolVersion: settled.protocol.version })
+        yield* Effect.ignore(connection.write([fresh.encodeHandshake(reject)]))
+        return yield* new Handshake.HandshakeError({
+          reason: new Handshake.Rejected({ alternatives, message: "rejected after the handshake: the node is full" })
+        })
+      }
       yield* Effect.mapError(connection.write([settled.reply]), closed)
       return settled
     }),
     timeout
-  )
+  ).pipe(traced("incoming", connection))
 
 /**
  * The dialing side: sends our hello, reads the reply. Fails with
@@ -90,4 +137,4 @@ export const outgoing = (
       return yield* readUntilSettled(connection, side)
     }),
     timeout
-  )
+  ).pipe(traced("outgoing", connection))

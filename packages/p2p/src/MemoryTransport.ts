@@ -93,7 +93,9 @@ interface End {
   readonly connection: Connection
 }
 
-const closedError = () => new TransportError({ reason: "Closed", message: "connection closed" })
+/** One shared value: a closed pipe fails every read and write with it (errors are immutable data, and building one captures a stack). */
+const CLOSED = new TransportError({ reason: "Closed", message: "connection closed" })
+const closedError = () => CLOSED
 
 const closeEnd = (end: End) => {
   if (end.closed) return

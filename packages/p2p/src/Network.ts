@@ -53,6 +53,21 @@ export interface Info {
 }
 
 /**
+ * Receives the metrics of every connected peer, by hash, about once a second
+ * (Go: the function given to `SetMetricsHook`).
+ *
+ * @since 0.1.0
+ */
+export type MetricsHook = (metrics: ReadonlyMap<string, PeerMetrics>) => Effect.Effect<void>
+
+/**
+ * How often the metrics hook is called.
+ *
+ * @since 0.1.0
+ */
+export const METRICS_HOOK_INTERVAL: Duration.Duration = Duration.seconds(1)
+
+/**
  * @since 0.1.0
  */
 export interface NetworkService {
@@ -71,6 +86,11 @@ export interface NetworkService {
   readonly info: Effect.Effect<Info>
   /** Metrics of every connected peer, by hash. */
   readonly peerMetrics: Effect.Effect<ReadonlyMap<string, PeerMetrics>>
+  /**
+   * Calls `hook` about once a second with `peerMetrics` (Go: `SetMetricsHook`);
+   * a later call replaces it, `undefined` removes it. A failing hook is logged.
+   */
+  readonly setMetricsHook: (hook: MetricsHook | undefined) => Effect.Effect<void>
   /** The connected peers. */
   readonly peers: Effect.Effect<ReadonlyArray<Peer>>
   /** Dials an endpoint now (the CAT replenish loop does this by itself). */
@@ -133,6 +153,33 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         return { peers: store.total, receiving, sending, download, upload, dropped }
       })
 
+      const peerMetrics = Effect.sync(
+        (): ReadonlyMap<string, PeerMetrics> => new Map(store.all().map((p) => [p.hash, p.metrics()]))
+      )
+      // the hook's fiber runs in the node's scope, from the first hook set on
+      const scope = yield* Effect.scope
+      let hook: MetricsHook | undefined
+      let hooking = false
+      const callHook = Effect.suspend(() => {
+        const h = hook
+        if (h === undefined) return Effect.void
+        return Effect.flatMap(peerMetrics, h).pipe(
+          Effect.catchCause((c) => Effect.logWarning("metrics hook failed", c))
+        )
+      })
+      const setMetricsHook = (h: MetricsHook | undefined) =>
+        Effect.suspend(() => {
+          hook = h
+          if (hooking || h === undefined) return Effect.void
+          hooking = true
+          return Effect.sleep(METRICS_HOOK_INTERVAL).pipe(
+            Effect.andThen(callHook),
+            Effect.forever,
+            Effect.forkIn(scope),
+            Effect.asVoid
+          )
+        })
+
       return Network.of({
         address: listener.address,
         nodeId: negotiation.nodeId,
@@ -141,7 +188,8 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         messages: Stream.fromQueue(controller.inbound),
         total: Effect.sync(() => store.total),
         info,
-        peerMetrics: Effect.sync(() => new Map(store.all().map((p) => [p.hash, p.metrics()]))),
+        peerMetrics,
+        setMetricsHook,
         peers: Effect.sync(() => store.all()),
         dial: dialer.dial,
         ban,
@@ -159,6 +207,18 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
     })
   )
 }
+
+/**
+ * Sets the metrics hook of the node provided by the environment (see
+ * `NetworkService.setMetricsHook`).
+ *
+ * @since 0.1.0
+ */
+export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<void, never, Network> =>
+  Effect.gen(function* () {
+    const network = yield* Network
+    yield* network.setMetricsHook(hook)
+  })
 
 /**
  * Runs the node provided by the environment until interrupted:

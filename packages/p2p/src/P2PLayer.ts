@@ -20,7 +20,9 @@ import { Bans } from "./Bans.ts"
 import type * as Config from "./Config.ts"
 import { Controller } from "./Controller.ts"
 import { Dialer } from "./Dialer.ts"
+import { Guard } from "./Guard.ts"
 import { Listener } from "./Listener.ts"
+import { Metrics, type Options as MetricsOptions } from "./Metrics.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import { PeerCache } from "./PeerCache.ts"
@@ -44,6 +46,8 @@ export interface Sources {
   readonly peerCache?: Layer.Layer<PeerCache, never, NodeConfig>
   /** Period of the deadline/ping/rate check (default 1 s). */
   readonly tick?: Duration.Input
+  /** Keep the Prometheus instruments of `Metrics` (off by default: it samples the node once a second). */
+  readonly metrics?: boolean | MetricsOptions
 }
 
 /**
@@ -51,18 +55,46 @@ export interface Sources {
  *
  * @since 0.1.0
  */
-export type Services = Network | Controller | PeerStore | Dialer | NodeConfig | Round | Replenish | Bans | Specials
+export type Services =
+  | Network
+  | Controller
+  | PeerStore
+  | Dialer
+  | NodeConfig
+  | Round
+  | Replenish
+  | Bans
+  | Specials
+  | Guard
 
 /**
- * A node on the given transport (TCP, or the in-memory one for simulations).
+ * Sources that turn the node's `Metrics` on.
  *
  * @since 0.1.0
  */
-export const layerWith = (
+export type WithMetrics = Sources & { readonly metrics: true | MetricsOptions }
+
+/**
+ * A node on the given transport (TCP, or the in-memory one for simulations);
+ * with `metrics` on, it provides its `Metrics` too.
+ *
+ * @since 0.1.0
+ */
+export function layerWith(
+  config: Config.Config,
+  transport: Layer.Layer<Transport>,
+  sources: WithMetrics
+): Layer.Layer<Services | Metrics, TransportError>
+export function layerWith(
+  config: Config.Config,
+  transport: Layer.Layer<Transport>,
+  sources?: Sources
+): Layer.Layer<Services, TransportError>
+export function layerWith(
   config: Config.Config,
   transport: Layer.Layer<Transport>,
   sources: Sources = {}
-): Layer.Layer<Services, TransportError> => {
+): Layer.Layer<Services, TransportError> {
   const seeds = sources.seeds ?? Seeds.layer.pipe(Layer.provide([NodeHttpClient.layerUndici, NodeFileSystem.layer]))
   const peerCache = sources.peerCache ?? PeerCache.layer.pipe(Layer.provide(NodeFileSystem.layer))
   const base = Layer.mergeAll(
@@ -72,17 +104,22 @@ export const layerWith = (
     Specials.layer(config.special),
     transport
   )
-  const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache), base)
+  const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache, Guard.layer), base)
   const controller = Layer.provideMerge(Controller.layer, withSources)
   const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Listener.layer, Round.layer), controller)
   const cat = Layer.provideMerge(Replenish.layer, parts)
-  return Layer.provideMerge(Network.layer, cat)
+  const node = Layer.provideMerge(Network.layer, cat)
+  if (sources.metrics === undefined || sources.metrics === false) return node
+  return Layer.provideMerge(Metrics.layer(sources.metrics === true ? {} : sources.metrics), node)
 }
 
 /**
- * A node on TCP.
+ * A node on TCP; with `metrics` on, it provides its `Metrics` too.
  *
  * @since 0.1.0
  */
-export const layer = (config: Config.Config): Layer.Layer<Services, TransportError> =>
-  layerWith(config, TcpTransport.layer)
+export function layer(config: Config.Config, sources: WithMetrics): Layer.Layer<Services | Metrics, TransportError>
+export function layer(config: Config.Config, sources?: Sources): Layer.Layer<Services, TransportError>
+export function layer(config: Config.Config, sources: Sources = {}): Layer.Layer<Services, TransportError> {
+  return layerWith(config, TcpTransport.layer, sources)
+}

@@ -10,16 +10,21 @@
 import { Clock, Deferred, Duration, Effect, Schema, type Scope } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
 import type { Handshake } from "./Handshake.ts"
+import type { InputBudget } from "./InputBudget.ts"
+import * as Misbehaviour from "./Misbehaviour.ts"
 import type { Parcel } from "./Parcel.ts"
 import * as ParcelType from "./ParcelType.ts"
 import * as PeerHash from "./PeerHash.ts"
 import type { Protocol } from "./protocol/Protocol.ts"
 import { digest, ResendFilter } from "./ResendFilter.ts"
-import { SendQueue } from "./SendQueue.ts"
+import { type DropReason, SendQueue } from "./SendQueue.ts"
+import type { Traffic } from "./Traffic.ts"
 import type { Connection } from "./Transport.ts"
 
 /**
- * Why a peer's connection ended.
+ * Why a peer's connection ended. `Malformed` (invalid data) and `Stalled` (a
+ * frame slower than `frameProgressRate`) carry the `misbehaviour` as data;
+ * `OverBudget`: closed to keep the node's buffered input within `inputBudget`.
  *
  * @since 0.1.0
  */
@@ -31,9 +36,12 @@ export class PeerClosed extends Schema.TaggedError<PeerClosed>()("PeerClosed", {
     "ReadTimeout",
     "WriteTimeout",
     "Malformed",
+    "Stalled",
+    "OverBudget",
     "Stopped"
   ]),
-  message: Schema.String
+  message: Schema.String,
+  misbehaviour: Schema.optionalKey(Misbehaviour.Misbehaviour)
 }) {}
 
 /**
@@ -62,7 +70,12 @@ export interface PeerMetrics {
   readonly bpsDown: number
   readonly bpsUp: number
   readonly sendFillRatio: number
+  /** Parcels dropped on the way to this peer, every reason (see `dropsByReason`). */
   readonly dropped: number
+  /** The drops by reason: `Full` (its send queue overflowed), `Closed` (queued when it ended). */
+  readonly dropsByReason: Readonly<Record<DropReason, number>>
+  /** Bytes of an incomplete frame from it, held by its decoder (counted in `inputBudget`). */
+  readonly inputHeld: number
 }
 
 /**
@@ -77,6 +90,9 @@ export interface PeerSettings {
   readonly peerResendFilter: boolean
   readonly peerResendBuckets: number
   readonly peerResendInterval: Duration.Duration
+  /** Bytes/s a peer must deliver while a frame is incomplete (0 = off), over `frameProgressWindow`. */
+  readonly frameProgressRate: number
+  readonly frameProgressWindow: Duration.Duration
 }
 
 /**
@@ -93,6 +109,10 @@ export interface PeerOptions {
   readonly isSpecial: () => boolean
   /** Receives every valid parcel, addressed with this peer's hash. */
   readonly onParcel: (peer: Peer, parcel: Parcel) => Effect.Effect<void>
+  /** The node's input budget: the peer reports the bytes its decoder holds after each read. */
+  readonly budget?: InputBudget<Peer> | undefined
+  /** The node's traffic counters, bumped once per parcel (application parcels, sizes). */
+  readonly traffic?: Traffic
 }
 
 const WRITE_BATCH = 256
@@ -124,6 +144,17 @@ export class Peer {
   lastPeerRequest = Number.NEGATIVE_INFINITY
   /** Clock time of the last Peer-Request we sent it (`peerRequestInterval`). */
   lastPeerSend = Number.NEGATIVE_INFINITY
+  /** Clock time of the last application parcel it sent us (0: none; its usefulness, for eviction). */
+  lastApplication = 0
+  /** Bytes its decoder holds (an incomplete frame), as last reported to the input budget. */
+  inputHeld = 0
+  /** Set when {@link overdue} answered `Stalled`: the measured progress. */
+  stalledBy: Misbehaviour.StalledFrame | undefined = undefined
+  /** Progress deadline: start of the current window and `bytesReceived` then. */
+  private progressAt: number
+  private progressBytes = 0
+  private readonly progressRate: number
+  private readonly progressWindow: number
   messagesSent = 0
   bytesSent = 0
   messagesReceived = 0
@@ -140,6 +171,9 @@ export class Peer {
     this.connected = now
     this.lastSend = now
     this.lastRead = now
+    this.progressAt = now
+    this.progressRate = options.settings.frameProgressRate
+    this.progressWindow = Duration.toMillis(options.settings.frameProgressWindow)
     this.mark.at = now
     this.closed = closed
     this.queue = new SendQueue(options.settings.channelCapacity)
@@ -156,8 +190,15 @@ export class Peer {
   }
 
   /** Ends the peer (Go: `Stop`): its scope's owner closes the connection. */
-  stop(reason: PeerClosed["reason"] = "Stopped", message = "stopped"): Effect.Effect<void> {
-    return Effect.asVoid(Deferred.succeed(this.closed, new PeerClosed({ reason, message })))
+  stop(
+    reason: PeerClosed["reason"] = "Stopped",
+    message = "stopped",
+    misbehaviour?: Misbehaviour.Misbehaviour
+  ): Effect.Effect<void> {
+    const closed = misbehaviour
+      ? new PeerClosed({ reason, message, misbehaviour })
+      : new PeerClosed({ reason, message })
+    return Effect.asVoid(Deferred.succeed(this.closed, closed))
   }
 
   /** Whether this peer's endpoint is special. */
@@ -185,13 +226,32 @@ export class Peer {
   }
 
   /**
-   * Whether a deadline has passed at `now`: no bytes for `readDeadline`, or
-   * a write pending for `writeDeadline`. Checked once a second by the node,
-   * which costs one timer per node instead of one per read and write.
+   * Whether a deadline has passed at `now`: no bytes for `readDeadline`, a
+   * write pending for `writeDeadline`, or (`Stalled`, the progress deadline)
+   * an incomplete frame that received fewer than `frameProgressRate` bytes/s
+   * over the last `frameProgressWindow` (then {@link stalledBy} holds the
+   * measure). Checked once a second by the node, which costs one timer per
+   * node instead of one per read and write.
    */
   overdue(now: number, readDeadline: number, writeDeadline: number): PeerClosed["reason"] | undefined {
     if (now - this.lastRead > readDeadline) return "ReadTimeout"
     if (this.writingSince !== undefined && now - this.writingSince > writeDeadline) return "WriteTimeout"
+    if (this.progressRate > 0) {
+      if (this.protocol.buffered === 0) {
+        // no frame in progress: the window starts afresh
+        this.progressAt = now
+        this.progressBytes = this.bytesReceived
+      } else if (now - this.progressAt >= this.progressWindow) {
+        const received = this.bytesReceived - this.progressBytes
+        const windowMs = now - this.progressAt
+        if (received * 1000 < this.progressRate * windowMs) {
+          this.stalledBy = new Misbehaviour.StalledFrame({ received, windowMs, rate: this.progressRate })
+          return "Stalled"
+        }
+        this.progressAt = now
+        this.progressBytes = this.bytesReceived
+      }
+    }
     return undefined
   }
 
@@ -212,16 +272,19 @@ export class Peer {
       connectionState: `v${this.protocol.version}`,
       ...this.rates,
       sendFillRatio: this.queue.fillRatio,
-      dropped: this.queue.dropped
+      dropped: this.queue.dropped,
+      dropsByReason: this.queue.dropsByReason(),
+      inputHeld: this.inputHeld
     }
   }
 }
 
-const closeWith = (peer: Peer, reason: PeerClosed["reason"], message: string) => peer.stop(reason, message)
+/** Ends the peer with the loop's own error (no second error built). */
+const closeWith = (peer: Peer, e: PeerClosed) => Effect.asVoid(Deferred.succeed(peer.closed, e))
 
 const readLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
-    const { connection, protocol } = options
+    const { connection, protocol, budget } = options
     const resend = peer.resend
     for (;;) {
       // the read deadline is enforced by the node's once-a-second check
@@ -239,16 +302,38 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
       for (;;) {
         const r = protocol.decodeParcel()
         if (r._tag === "NeedMore") break
-        if (r._tag === "Failure") return yield* new PeerClosed({ reason: "Malformed", message: r.error.message })
+        if (r._tag === "Failure") {
+          return yield* new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error })
+        }
         const parcel = r.value
         const now = peer.lastRead // the time this batch arrived
         peer.messagesReceived++
+        options.traffic?.received(parcel.type, parcel.payload.length)
         peer.lastReceive = now
-        if (resend !== undefined && ParcelType.isApplication(parcel.type)) resend.add(digest(parcel.payload), now)
+        if (ParcelType.isApplication(parcel.type)) {
+          peer.lastApplication = now
+          if (resend !== undefined) resend.add(digest(parcel.payload), now)
+        }
         yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
+      }
+      // input budget: one numeric update per read, an effect only when over it
+      if (budget !== undefined && peer.inputHeld !== protocol.buffered && budget.hold(peer, protocol.buffered)) {
+        yield* enforceBudget(budget)
       }
     }
   })
+
+/** Closes the peers holding the most input until the rest fits in the budget. */
+const enforceBudget = (budget: InputBudget<Peer>) =>
+  Effect.forEach(
+    budget.select(),
+    (victim) =>
+      victim.stop(
+        "OverBudget",
+        `closed to keep buffered input within the budget (${victim.inputHeld} bytes of an incomplete frame held; ${budget.total} of ${budget.limit} in all)`
+      ),
+    { discard: true }
+  )
 
 const writeLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
@@ -260,6 +345,7 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       for (const parcel of batch) {
         const frame = protocol.encodeParcel(parcel)
         bytes += frame.length
+        options.traffic?.sent(parcel.type, parcel.payload.length)
         frames.push(frame)
       }
       peer.writingSince = yield* Clock.currentTimeMillis
@@ -286,10 +372,15 @@ export const make = Effect.fnUntraced(function* (options: PeerOptions): Effect.f
   const peer = new Peer(options, yield* Clock.currentTimeMillis, closed)
   const end = (loop: Effect.Effect<never, PeerClosed>) =>
     loop.pipe(
-      Effect.catch((e: PeerClosed) => closeWith(peer, e.reason, e.message)),
+      Effect.catch((e: PeerClosed) => closeWith(peer, e)),
       Effect.forkScoped
     )
-  yield* Effect.addFinalizer(() => Effect.sync(() => peer.queue.close()))
+  yield* Effect.addFinalizer(() =>
+    Effect.sync(() => {
+      peer.queue.close()
+      options.budget?.release(peer)
+    })
+  )
   yield* end(readLoop(peer, options) as Effect.Effect<never, PeerClosed>)
   yield* end(writeLoop(peer, options) as Effect.Effect<never, PeerClosed>)
   return peer

@@ -119,6 +119,7 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
 
       const pass = Effect.gen(function* () {
         if (store.total >= config.targetPeers) return 0
+        yield* Effect.annotateCurrentSpan({ "p2p.peers": store.total, "p2p.peers.target": config.targetPeers })
         const list: Array<Endpoint.Endpoint> = [...specials.dialable]
         const now = yield* Clock.currentTimeMillis
         const seedList = yield* seeds.get
@@ -130,8 +131,10 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
         if (store.total > 0) {
           list.push(...(yield* askAPeer))
         }
-        return yield* dialList(list, MAX_DIALS_PER_PASS)
-      }).pipe(Effect.withSpan("catp2p.replenish"))
+        const dials = yield* dialList(list, MAX_DIALS_PER_PASS)
+        yield* Effect.annotateCurrentSpan({ "p2p.replenish.candidates": list.length, "p2p.replenish.dials": dials })
+        return dials
+      }).pipe(Effect.withSpan("p2p.replenish"))
 
       yield* Effect.gen(function* () {
         if (round.bootstrap.length > 0) {

@@ -65,9 +65,10 @@ export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/R
 
         const runOnce = Effect.gen(function* () {
           controller.counters.rounds++
+          yield* Effect.annotateCurrentSpan({ "p2p.round": controller.counters.rounds, "p2p.peers": store.total })
           yield* persist
           const excess = store.total - config.dropTo
-          if (excess <= 0) return
+          if (excess <= 0) return yield* Effect.annotateCurrentSpan("p2p.round.dropped", 0)
           let dropped = 0
           for (const peer of yield* Random.shuffle(store.all())) {
             if (dropped >= excess) break
@@ -75,8 +76,9 @@ export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/R
             yield* peer.stop("Stopped", "dropped by a CAT round")
             dropped++
           }
+          yield* Effect.annotateCurrentSpan("p2p.round.dropped", dropped)
           yield* Effect.logDebug(`CAT round ${controller.counters.rounds}: dropped ${dropped} peers`)
-        }).pipe(Effect.withSpan("catp2p.round"))
+        }).pipe(Effect.withSpan("p2p.round"))
 
         // the first round one roundTime after start, then one every roundTime
         yield* Effect.sleep(config.roundTime).pipe(

@@ -5,10 +5,22 @@
  * dropping half at once leaves room for a burst instead of dropping on every
  * new parcel.
  *
+ * Every drop is counted by reason ({@link DropReason}): `Full` (the older half
+ * dropped for a new parcel), `Closed` (parcels still queued when the peer
+ * ended, and parcels offered after). A slow reader only fills its own queue:
+ * `offer` never waits, so senders and the other peers are never blocked.
+ *
  * @since 0.1.0
  */
 import { Effect, Latch } from "effect"
 import type { Parcel } from "./Parcel.ts"
+
+/**
+ * Why a parcel bound for a peer was dropped.
+ *
+ * @since 0.1.0
+ */
+export type DropReason = "Full" | "Closed"
 
 /**
  * @since 0.1.0
@@ -21,10 +33,22 @@ export class SendQueue {
   private readonly space = Latch.makeUnsafe(true)
   private closed = false
   /** Parcels dropped because the queue was full. */
-  dropped = 0
+  droppedFull = 0
+  /** Parcels dropped because the peer ended: queued at the end, or offered after. */
+  droppedClosed = 0
 
   constructor(capacity: number) {
     this.capacity = Math.max(1, capacity)
+  }
+
+  /** Parcels dropped, every reason. */
+  get dropped(): number {
+    return this.droppedFull + this.droppedClosed
+  }
+
+  /** The drops by reason. */
+  dropsByReason(): Record<DropReason, number> {
+    return { Full: this.droppedFull, Closed: this.droppedClosed }
   }
 
   /** Parcels waiting. */
@@ -39,12 +63,15 @@ export class SendQueue {
 
   /** Enqueues a parcel; returns how many older parcels were dropped to make room. */
   offer(parcel: Parcel): number {
-    if (this.closed) return 0
+    if (this.closed) {
+      this.droppedClosed++
+      return 0
+    }
     let dropped = 0
     if (this.size >= this.capacity) {
       dropped = Math.max(1, Math.floor(this.size / 2))
       this.head += dropped
-      this.dropped += dropped
+      this.droppedFull += dropped
     }
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head)
@@ -77,6 +104,7 @@ export class SendQueue {
 
   /** Stops accepting parcels and releases them. */
   close(): void {
+    if (!this.closed) this.droppedClosed += this.size
     this.closed = true
     this.items = []
     this.head = 0

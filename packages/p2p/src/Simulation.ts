@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Random, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Random, References, type Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Config from "./Config.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -175,6 +175,17 @@ export const stats = (sim: Sim): GraphStats => {
 }
 
 /**
+ * The fewest peers any running node has (0 with no nodes).
+ *
+ * @since 0.1.0
+ */
+export const minPeers = (sim: Sim): number => {
+  let min = Number.POSITIVE_INFINITY
+  for (const n of sim.nodes) if (n !== undefined) min = Math.min(min, n.store.total)
+  return min === Number.POSITIVE_INFINITY ? 0 : min
+}
+
+/**
  * Each node's set of peer hosts.
  *
  * @since 0.1.0
@@ -243,10 +254,12 @@ export const run = (options: {
       const scope = yield* Effect.scope
       for (let i = 0; i < options.nodes; i++) yield* sim.start(i, scope)
       const config = yield* Effect.fromResult(Config.make(options.config ?? {}))
-      const converged = yield* advanceUntil(() => {
-        const s = stats(sim)
-        return s.minPeers >= Math.min(config.minReseed, options.nodes - 1) && s.connected
-      }, options.limit ?? "10 minutes")
+      const wanted = Math.min(config.minReseed, options.nodes - 1)
+      // the peer counts first: the connectivity search only once they are reached
+      const converged = yield* advanceUntil(
+        () => minPeers(sim) >= wanted && stats(sim).connected,
+        options.limit ?? "10 minutes"
+      )
       const before = peerSets(sim)
       const roundSeconds = Duration.toSeconds(config.roundTime)
       let simulated = converged
@@ -255,10 +268,7 @@ export const run = (options: {
         simulated += roundSeconds
       }
       // let replenish refill what the last round dropped
-      simulated += yield* advanceUntil(
-        () => stats(sim).minPeers >= Math.min(config.minReseed, options.nodes - 1),
-        "2 minutes"
-      )
+      simulated += yield* advanceUntil(() => minPeers(sim) >= wanted, "2 minutes")
       const after = peerSets(sim)
       let changed = 0
       let total = 0
@@ -282,6 +292,8 @@ export const run = (options: {
     })
   ).pipe(
     Random.withSeed(options.seed),
+    // spans cost an allocation per dial, handshake and peer and nobody reads them here
+    Effect.provideService(References.TracerEnabled, false),
     // thousands of nodes keep a woken fiber busy for long: no warnings about it
     Effect.provide(TestClock.layer({ warningDelay: "1 hour" }))
   )

@@ -55,6 +55,8 @@ describe("bad peers", () => {
       const slowMetrics = [...metrics.values()].find((m) => m.hash.endsWith("00051010"))!
       const goodMetrics = [...metrics.values()].find((m) => !m.hash.endsWith("00051010"))!
       assert.isAbove(slowMetrics.dropped, 0)
+      // every drop has a reason: here the slow peer's queue overflowed
+      assert.strictEqual(slowMetrics.dropsByReason.Full, slowMetrics.dropped)
       assert.strictEqual(goodMetrics.dropped, 0)
       assert.isAbove((yield* B.network.info).dropped, 0)
       void slow

@@ -10,8 +10,27 @@ import * as NetworkId from "../src/NetworkId.ts"
 
 type Cfg = Config.Config
 
+// catp2p's own fields (hardening), after Go's, and their defaults.
+const CATP2P_DEFAULTS = {
+  inputBudget: 268_435_456,
+  frameProgressRate: 1024,
+  frameProgressWindow: Duration.seconds(30),
+  maxPendingHandshakes: 32,
+  maxPendingHandshakesPerIp: 4,
+  discourageTime: Duration.hours(1)
+} as const
+type CatOnly = keyof typeof CATP2P_DEFAULTS
+const CATP2P_FIELDS = [
+  "InputBudget",
+  "FrameProgressRate",
+  "FrameProgressWindow",
+  "MaxPendingHandshakes",
+  "MaxPendingHandshakesPerIP",
+  "DiscourageTime"
+]
+
 // Go's DefaultP2PConfiguration() (configuration.go), field by field.
-const GO_DEFAULTS: { readonly [K in keyof Cfg]: unknown } = {
+const GO_DEFAULTS: { readonly [K in Exclude<keyof Cfg, CatOnly>]: unknown } = {
   network: 0xfeedbeef,
   nodeId: 0,
   nodeName: "FNode0",
@@ -107,13 +126,17 @@ const sha256Uint32 = (s: string) => createHash("sha256").update(s).digest().read
 const unsafe = (overrides: Record<string, unknown>): Cfg => ({ ...Config.defaults, ...overrides }) as Cfg
 
 describe("defaults", () => {
-  it.each(Object.keys(GO_DEFAULTS) as Array<keyof Cfg>)("%s is Go's code default", (name) => {
+  it.each(Object.keys(GO_DEFAULTS) as Array<keyof typeof GO_DEFAULTS>)("%s is Go's code default", (name) => {
     expect(plain(Config.defaults[name])).toEqual(plain(GO_DEFAULTS[name]))
   })
 
-  it("has exactly Go's fields, in Go's order, each documented", () => {
-    expect(Object.keys(Config.defaults)).toEqual(Object.keys(GO_DEFAULTS))
-    expect(Config.fields.map((f) => f.goName)).toEqual(GO_FIELDS)
+  it.each(Object.keys(CATP2P_DEFAULTS) as Array<CatOnly>)("%s (catp2p only) has its documented default", (name) => {
+    expect(plain(Config.defaults[name])).toEqual(plain(CATP2P_DEFAULTS[name]))
+  })
+
+  it("has exactly Go's fields, in Go's order, then catp2p's, each documented", () => {
+    expect(Object.keys(Config.defaults)).toEqual([...Object.keys(GO_DEFAULTS), ...Object.keys(CATP2P_DEFAULTS)])
+    expect(Config.fields.map((f) => f.goName)).toEqual([...GO_FIELDS, ...CATP2P_FIELDS])
     expect(Config.fields.map((f) => f.name)).toEqual(Object.keys(Config.Config.fields))
     for (const f of Config.fields) expect(f.description.length, f.name).toBeGreaterThan(10)
   })
@@ -250,6 +273,10 @@ describe("decode", () => {
 
 // One rule per row: the overrides break exactly that rule, so exactly one error, naming that field.
 const RULE_CASES: ReadonlyArray<readonly [string, keyof Cfg, Record<string, unknown>]> = [
+  ["inputBudget below 64 KiB", "inputBudget", { inputBudget: 65_535 }],
+  ["frameProgressWindow zero", "frameProgressWindow", { frameProgressWindow: Duration.zero }],
+  ["maxPendingHandshakesPerIp zero", "maxPendingHandshakesPerIp", { maxPendingHandshakesPerIp: 0 }],
+  ["maxPendingHandshakesPerIp above the total", "maxPendingHandshakesPerIp", { maxPendingHandshakesPerIp: 33 }],
   ["Go: ListenPort empty", "listenPort", { listenPort: "" }],
   ["Go: ListenPort not a number", "listenPort", { listenPort: "abc" }],
   ["ListenPort 00", "listenPort", { listenPort: "00" }],

@@ -1,3 +1,4 @@
+import * as Gob from "@catp2p/gob"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Endpoint, NetworkId, Parcel, ParcelType, Wire } from "@catp2p/p2p"
@@ -167,6 +168,64 @@ describe("handshake negotiation", () => {
     )
     const r = listener.poll()
     expect(r._tag === "Value" && [r.value.protocol.version, r.value.handshake.version]).toEqual([10, 10])
+  })
+
+  describe("pre-handshake byte cap", () => {
+    const cap = Wire.Negotiation.MAX_HANDSHAKE_BYTES
+    const claim = (bytes: ReadonlyArray<number>) => new Uint8Array(bytes)
+
+    it("refuses a V11 handshake frame claiming more than the cap as soon as its length arrives", () => {
+      const listener = new Wire.Negotiation.Incoming(settings(11), 1n)
+      listener.push(claim([0x70, 0x62, 0x75, 0x66, 0x00, 0x00, 0x40, 0x01])) // 16385 bytes claimed
+      expect(reason(listener.poll())).toBe("Malformed")
+    })
+
+    for (const [name, head] of [["gob (100 MB claimed)", [0xfc, 0x05, 0xf5, 0xe1, 0x00]]] as const) {
+      it(`closes a ${name} handshake once more than the cap has arrived`, () => {
+        const listener = new Wire.Negotiation.Incoming(settings(10), 1n)
+        listener.push(claim(head))
+        expect(listener.poll()._tag).not.toBe("Value")
+        let r = listener.poll()
+        let sent = head.length
+        while (r._tag === "NeedMore" && sent <= cap + 4096) {
+          listener.push(new Uint8Array(1024))
+          sent += 1024
+          r = listener.poll()
+        }
+        expect(reason(r)).toBe("Malformed")
+        expect(sent).toBeLessThanOrEqual(cap + 1024 + head.length)
+      })
+    }
+
+    it("does not count parcels pipelined after a complete handshake", () => {
+      for (const v of [9, 10, 11] as const) {
+        const dialer = new Wire.Negotiation.Outgoing(settings(v), 1n)
+        const listener = new Wire.Negotiation.Incoming(settings(v), 2n)
+        listener.push(dialer.hello)
+        const accepted = listener.poll()
+        if (accepted._tag !== "Value") throw new Error("no handshake")
+        const big = Parcel.make("", new Uint8Array(3 * cap).fill(7))
+        const tail = [accepted.value.reply, accepted.value.protocol.encodeParcel(big)]
+        for (const c of tail) dialer.push(c)
+        const settled = dialer.poll()
+        expect(settled._tag, `v${v}`).toBe("Value")
+        if (settled._tag === "Value") expect(settled.value.protocol.decodeParcel()._tag).toBe("Value")
+      }
+    })
+
+    it("refuses a gob stream that defines more types than a V9/V10 stream needs", () => {
+      const fields: Record<string, Gob.Type<unknown>> = {}
+      for (let i = 0; i < Wire.GobStream.MAX_TYPES + 8; i++) fields[`F${i}`] = Gob.struct(`T${i}`, { X: Gob.uint })
+      const outer = Gob.struct("Outer", fields)
+      const value = Object.fromEntries(Object.keys(fields).map((k) => [k, { X: 1 }]))
+      const bytes = new Gob.Encoder().encode(outer, value as never)
+      expect(bytes.length).toBeLessThan(cap)
+      const listener = new Wire.Negotiation.Incoming(settings(10), 1n)
+      listener.push(bytes)
+      const r = listener.poll()
+      expect(reason(r)).toBe("Malformed")
+      expect(r._tag === "Failure" && r.error.message).toContain("maxTypes")
+    })
   })
 
   it("gives a typed error, never an exception, for random and mutated hellos", () => {

@@ -66,6 +66,16 @@ export const typeIds: Gob.TypeIds = (() => {
 })()
 
 /**
+ * Most type definitions one connection's gob stream accepts. A Go peer sends
+ * three (V9Msg, V9Header, V10Msg); each definition is kept for the stream's
+ * life, so the gob default (10,000) would let a peer park megabytes of type
+ * tables on every connection.
+ *
+ * @since 0.1.0
+ */
+export const MAX_TYPES = 32
+
+/**
  * One connection's gob stream.
  *
  * @since 0.1.0
@@ -78,7 +88,7 @@ export class GobStream {
   constructor(options?: { readonly maxMessageSize?: number; readonly encoder?: Gob.Encoder }) {
     this.maxMessageSize = options?.maxMessageSize ?? MAX_MESSAGE_SIZE
     this.encoder = options?.encoder ?? new Gob.Encoder({ typeIds })
-    this.decoder = new Gob.Decoder({ maxMessageSize: this.maxMessageSize })
+    this.decoder = new Gob.Decoder({ maxMessageSize: this.maxMessageSize, maxTypes: MAX_TYPES })
   }
 }
 
@@ -88,6 +98,6 @@ export class GobStream {
  * @since 0.1.0
  */
 export const fromGobError = (error: Gob.GobError, limit: number): ProtocolError =>
-  error.reason === "TooLarge"
-    ? new FrameTooLarge({ size: error.size ?? limit + 1, limit })
+  error.reason === "TooLarge" && error.size !== undefined
+    ? new FrameTooLarge({ size: error.size, limit })
     : new MalformedFrame({ message: `gob: ${error.message}` })

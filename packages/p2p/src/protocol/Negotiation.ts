@@ -21,6 +21,15 @@
  * from a protocol 9 node; a reply may also be Rejection-Alternative (9).
  * Any other type is `Malformed`.
  *
+ * Pre-handshake byte cap ({@link MAX_HANDSHAKE_BYTES}, 16 KiB): a handshake
+ * never needs more than a few KiB (the largest valid one, a rejection with
+ * 128 IPv6 alternatives as JSON, is about 9 KiB). While the handshake is
+ * incomplete, a connection that has sent more than the cap fails with
+ * `Malformed`, whatever its length prefix claims; and a handshake that took
+ * more than the cap to arrive (e.g. after a flood of gob type definitions) is
+ * refused the same way. Bytes that follow a complete handshake in the same
+ * read (pipelined parcels) do not count.
+ *
  * @since 0.1.0
  */
 import { Result } from "effect"
@@ -29,7 +38,7 @@ import * as Handshake from "../Handshake.ts"
 import * as ParcelType from "../ParcelType.ts"
 import * as Decoded from "./Decoded.ts"
 import { GobStream } from "./GobStream.ts"
-import { detect, type Protocol, type Version } from "./Protocol.ts"
+import { detect, MAX_HANDSHAKE_BYTES, type Protocol, type Version } from "./Protocol.ts"
 import type { ProtocolError } from "./ProtocolError.ts"
 import { V9 } from "./V9.ts"
 import { V10 } from "./V10.ts"
@@ -45,6 +54,13 @@ export interface Settings extends Handshake.Local {
   /** Largest message accepted on the connection; default 128 MiB. */
   readonly maxMessageSize?: number
 }
+
+/**
+ * The most bytes a connection may send before its handshake is complete: 16 KiB.
+ *
+ * @since 0.1.0
+ */
+export { MAX_HANDSHAKE_BYTES } from "./Protocol.ts"
 
 /**
  * A finished handshake: the protocol both sides now speak (with whatever
@@ -86,10 +102,15 @@ export const rejection = (settings: Settings, alternatives: ReadonlyArray<Endpoi
 
 const fromProtocolError = (e: ProtocolError): Handshake.HandshakeError => Handshake.malformed(e.message)
 
+const tooLong = (bytes: number): Handshake.HandshakeError =>
+  Handshake.malformed(`${bytes} bytes before the handshake completed (at most ${MAX_HANDSHAKE_BYTES})`)
+
 /** Reads the first handshake off a connection; shared by both directions. */
 class Detector {
   private readonly pending: Array<Uint8Array> = []
   private pendingBytes = 0
+  /** Every byte pushed so far (for the pre-handshake cap). */
+  private received = 0
   private protocol: Protocol | undefined
   private readonly settings: Settings
   private readonly allowedTypes: ReadonlyArray<number>
@@ -102,6 +123,7 @@ class Detector {
   }
 
   push(chunk: Uint8Array): void {
+    this.received += chunk.length
     if (this.protocol) {
       this.protocol.push(chunk)
     } else {
@@ -124,8 +146,13 @@ class Detector {
       this.pending.length = 0
     }
     const read = this.protocol.decodeHandshake()
-    if (read._tag === "NeedMore") return read
+    if (read._tag === "NeedMore") {
+      return this.received > MAX_HANDSHAKE_BYTES ? Decoded.failure(tooLong(this.received)) : read
+    }
     if (read._tag === "Failure") return Decoded.failure(fromProtocolError(read.error))
+    // bytes consumed by the handshake (what followed it is still buffered)
+    const used = this.received - this.protocol.buffered
+    if (used > MAX_HANDSHAKE_BYTES) return Decoded.failure(tooLong(used))
     const hs = read.value
     if (!this.allowedTypes.includes(hs.type)) {
       return Decoded.failure(

@@ -29,6 +29,15 @@ export type Version = 9 | 10 | 11
 export const MAX_MESSAGE_SIZE = 134_217_728
 
 /**
+ * The most bytes a connection may send before its handshake is complete:
+ * 16 KiB (see `Negotiation`). A protocol 11 handshake frame claiming more is
+ * refused as soon as its length prefix arrives.
+ *
+ * @since 0.1.0
+ */
+export const MAX_HANDSHAKE_BYTES = 16_384
+
+/**
  * The most endpoints a peer share is read with; a longer list is refused.
  *
  * @since 0.1.0

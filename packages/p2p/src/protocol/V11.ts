@@ -20,7 +20,7 @@ import * as Parcel from "../Parcel.ts"
 import { V11EndpointSchema, V11HandshakeSchema, V11ShareSchema } from "../gen/protocolV11_pb.ts"
 import { ByteQueue } from "./ByteQueue.ts"
 import * as Decoded from "./Decoded.ts"
-import { MAX_MESSAGE_SIZE, MAX_SHARE, type Protocol, V11_SIGNATURE } from "./Protocol.ts"
+import { MAX_HANDSHAKE_BYTES, MAX_MESSAGE_SIZE, MAX_SHARE, type Protocol, V11_SIGNATURE } from "./Protocol.ts"
 import { FrameTooLarge, MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 
 const EMPTY = new Uint8Array(0)
@@ -187,7 +187,7 @@ export class V11 implements Protocol {
       if (this.input.peek(i) !== V11_SIGNATURE[i])
         return this.fail(new MalformedFrame({ message: "invalid connection signature" }))
     }
-    const frame = this.peekFrame(4)
+    const frame = this.peekFrame(4, MAX_HANDSHAKE_BYTES - 8)
     if (frame._tag !== "Value") return frame
     this.input.skip(8)
     const body = this.input.take(frame.value)
@@ -255,11 +255,15 @@ export class V11 implements Protocol {
     )
   }
 
-  /** Reads the length prefix at `offset`: Value(size) once the whole frame is buffered. */
-  private peekFrame(offset: number): Decoded.Decoded<number, ProtocolError> {
+  /**
+   * Reads the length prefix at `offset`: Value(size) once the whole frame is
+   * buffered. A size above `limit` fails at once; nothing of that size is
+   * allocated (the frame's bytes are kept as they arrive, see `ByteQueue`).
+   */
+  private peekFrame(offset: number, limit = this.maxMessageSize): Decoded.Decoded<number, ProtocolError> {
     if (this.input.length < offset + 4) return Decoded.needMore
     const size = this.input.peekUint32BE(offset)
-    if (size > this.maxMessageSize) return this.fail(new FrameTooLarge({ size, limit: this.maxMessageSize }))
+    if (size > limit) return this.fail(new FrameTooLarge({ size, limit }))
     if (this.input.length < offset + 4 + size) return Decoded.needMore
     if (offset === 0) this.input.skip(4)
     return Decoded.value(size)

@@ -1,0 +1,386 @@
+/**
+ * Every instrument the Go package registers with Prometheus (its
+ * `Prometheus` struct), as Effect metrics, for as many nodes per process as
+ * you run: every series carries a `node` attribute (the node's listen
+ * address `host:port` unless {@link Options.node} says otherwise), where Go
+ * registers its instruments once per process.
+ *
+ * Nothing runs per parcel: the node keeps plain counters (each peer's
+ * messages and bytes, its send queue; the controller's `counters`; the
+ * {@link Traffic} counters the readers and writers bump), and a fiber samples
+ * them once a second (`Clock`-driven, so it follows `TestClock`), sets the
+ * gauges and adds the counters' growth. Export them with `Telemetry`
+ * (e.g. `Telemetry.prometheus`).
+ *
+ * Enable them with `P2PLayer.layer(config, { metrics: true })`, or add
+ * `Metrics.layer()` to a node's layer yourself.
+ *
+ * | name (Effect metric id) | type | Go field | meaning |
+ * |---|---|---|---|
+ * | `factomd_p2p_peers_online` | gauge | Connections | connected peers |
+ * | `factomd_p2p_peers_connecting` | gauge | Connecting | connections dialing or in their handshake |
+ * | `factomd_p2p_peers_incoming` | gauge | Incoming | peers that dialed us |
+ * | `factomd_p2p_peers_outgoing` | gauge | Outgoing | peers we dialed |
+ * | `factomd_p2p_to_network` | gauge | ToNetwork | parcels waiting in the peers' send queues (catp2p has no ToNetwork channel: `Network.send` routes straight to them) |
+ * | `factomd_p2p_to_network_ratio` | gauge | ToNetworkRatio | fill ratio of all send queues together (queued / capacity) |
+ * | `factomd_p2p_from_network` | gauge | FromNetwork | application parcels waiting for the application (`Network.messages`) |
+ * | `factomd_p2p_from_network_ratio` | gauge | FromNetworkRatio | its fill ratio (of `channelCapacity`) |
+ * | `factomd_p2p_cat_rounds` | counter | CatRounds | CAT rounds run |
+ * | `factomd_p2p_tech_sendroutines` | gauge | SendRoutines | peer writer fibers (one per peer) |
+ * | `factomd_p2p_tech_receiveroutines` | gauge | ReceiveRoutines | peer reader fibers (one per peer) |
+ * | `factomd_p2p_parcels_sent` | counter | ParcelsSent | parcels written to peers |
+ * | `factomd_p2p_parcels_received` | counter | ParcelsReceived | parcels decoded from peers |
+ * | `factomd_p2p_parcels_invalid` | counter | Invalid | invalid parcels (each closed its peer) |
+ * | `factomd_p2p_messages_sent` | counter | AppSent | application parcels written to peers |
+ * | `factomd_p2p_messages_received` | counter | AppReceived | application parcels decoded from peers |
+ * | `factomd_p2p_byte_rate_down` | gauge | ByteRateDown | bytes/s received, summed over peers |
+ * | `factomd_p2p_byte_rate_up` | gauge | ByteRateUp | bytes/s sent |
+ * | `factomd_p2p_msg_rate_down` | gauge | MessageRateDown | parcels/s received |
+ * | `factomd_p2p_msg_rate_up` | gauge | MessageRateUp | parcels/s sent |
+ * | `factomd_p2p_dropped_peer_send` | counter | DroppedPeerSend | parcels dropped by full peer send queues |
+ * | `factomd_p2p_dropped_from_network` | counter | DroppedFromNetwork | parcels dropped because the application did not read them fast enough |
+ * | `factomd_p2p_dropped_to_network` | counter | DroppedToNetwork | always 0: with no ToNetwork channel, these drops count as `dropped_peer_send` |
+ * | `factomd_p2p_parcels_size` | histogram | ParcelSize | payload sizes in KiB, both directions, buckets 1, 2, 4, …, 32768 |
+ * | `factomd_p2p_bytes_sent` | counter | (catp2p) | bytes written to peers |
+ * | `factomd_p2p_bytes_received` | counter | (catp2p) | bytes read from peers |
+ * | `factomd_p2p_connections_refused` | counter | (catp2p) | incoming connections refused (full, rate limit, ban, per-IP limit) |
+ *
+ * Names: the Effect metric ids are Go's names. Go registers every
+ * instrument as a gauge; catp2p makes the cumulative ones counters, so a
+ * Prometheus scrape shows them with the `_total` suffix Prometheus gives
+ * counters (`factomd_p2p_parcels_sent_total`); gauges and the histogram keep
+ * Go's names exactly (`factomd_p2p_parcels_size_bucket{le="…"}`, `_sum`,
+ * `_count`). Go observes sent parcels as payload + 32 bytes; catp2p records
+ * the payload size both ways.
+ *
+ * @example
+ * ```ts
+ * import { Config, P2PLayer, Telemetry } from "@catp2p/p2p"
+ * import { Effect, Layer, Result } from "effect"
+ *
+ * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
+ * const prometheus = Telemetry.prometheus({ host: "127.0.0.1", port: 9100 })
+ * const node = P2PLayer.layer(config, { metrics: true }).pipe(Layer.provide(prometheus))
+ * Effect.runFork(Layer.launch(node))
+ * // curl http://127.0.0.1:9100/metrics
+ * ```
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Metric, Queue, Schedule } from "effect"
+import { Controller } from "./Controller.ts"
+import { Network } from "./Network.ts"
+import { NodeConfig } from "./NodeConfig.ts"
+import { PeerStore } from "./PeerStore.ts"
+import { SIZE_BOUNDARIES_KIB } from "./Traffic.ts"
+
+/**
+ * The metric names (Effect metric ids), by Go field.
+ *
+ * @since 0.1.0
+ */
+export const names = {
+  connections: "factomd_p2p_peers_online",
+  connecting: "factomd_p2p_peers_connecting",
+  incoming: "factomd_p2p_peers_incoming",
+  outgoing: "factomd_p2p_peers_outgoing",
+  toNetwork: "factomd_p2p_to_network",
+  toNetworkRatio: "factomd_p2p_to_network_ratio",
+  fromNetwork: "factomd_p2p_from_network",
+  fromNetworkRatio: "factomd_p2p_from_network_ratio",
+  catRounds: "factomd_p2p_cat_rounds",
+  sendRoutines: "factomd_p2p_tech_sendroutines",
+  receiveRoutines: "factomd_p2p_tech_receiveroutines",
+  parcelsSent: "factomd_p2p_parcels_sent",
+  parcelsReceived: "factomd_p2p_parcels_received",
+  invalid: "factomd_p2p_parcels_invalid",
+  appSent: "factomd_p2p_messages_sent",
+  appReceived: "factomd_p2p_messages_received",
+  byteRateDown: "factomd_p2p_byte_rate_down",
+  byteRateUp: "factomd_p2p_byte_rate_up",
+  messageRateDown: "factomd_p2p_msg_rate_down",
+  messageRateUp: "factomd_p2p_msg_rate_up",
+  droppedPeerSend: "factomd_p2p_dropped_peer_send",
+  droppedFromNetwork: "factomd_p2p_dropped_from_network",
+  droppedToNetwork: "factomd_p2p_dropped_to_network",
+  parcelSize: "factomd_p2p_parcels_size",
+  bytesSent: "factomd_p2p_bytes_sent",
+  bytesReceived: "factomd_p2p_bytes_received",
+  refused: "factomd_p2p_connections_refused"
+} as const
+
+type GaugeKey =
+  | "connections"
+  | "connecting"
+  | "incoming"
+  | "outgoing"
+  | "toNetwork"
+  | "toNetworkRatio"
+  | "fromNetwork"
+  | "fromNetworkRatio"
+  | "sendRoutines"
+  | "receiveRoutines"
+  | "byteRateDown"
+  | "byteRateUp"
+  | "messageRateDown"
+  | "messageRateUp"
+
+type CounterKey = Exclude<keyof typeof names, GaugeKey | "parcelSize">
+
+const help: Record<keyof typeof names, string> = {
+  connections: "Number of established connections",
+  connecting: "Number of connections currently dialing or awaiting handshake",
+  incoming: "Number of peers that have dialed to this node",
+  outgoing: "Number of peers that this node has dialed to",
+  toNetwork: "The number of parcels waiting in the peers' send queues",
+  toNetworkRatio: "The fill ratio of the peers' send queues",
+  fromNetwork: "The number of parcels waiting for the application",
+  fromNetworkRatio: "The fill ratio of the application's parcel queue",
+  catRounds: "Number of CAT rounds",
+  sendRoutines: "Number of active send routines",
+  receiveRoutines: "Number of active receive routines",
+  parcelsSent: "Total number of parcels sent out",
+  parcelsReceived: "Total number of parcels received",
+  invalid: "Total number of invalid parcels received",
+  appSent: "Total number of application messages sent",
+  appReceived: "Total number of application messages received",
+  byteRateDown: "Current rate of incoming traffic (in bytes/sec)",
+  byteRateUp: "Current rate of outgoing traffic (in bytes/sec)",
+  messageRateDown: "Current rate of incoming traffic (in messages/sec)",
+  messageRateUp: "Current rate of outgoing traffic (in messages/sec)",
+  droppedPeerSend: "Number of parcels that were unable to be sent because of peer's lack of bandwidth",
+  droppedFromNetwork: "Number of parcels that were dropped because application is not reading parcels fast enough",
+  droppedToNetwork: "Number of parcels that were dropped because application is sending parcels too fast",
+  parcelSize: "Number of parcels encountered for specific sizes (in KiBi)",
+  bytesSent: "Total number of bytes sent to peers",
+  bytesReceived: "Total number of bytes received from peers",
+  refused: "Total number of incoming connections refused"
+}
+
+const GAUGES: ReadonlyArray<GaugeKey> = [
+  "connections",
+  "connecting",
+  "incoming",
+  "outgoing",
+  "toNetwork",
+  "toNetworkRatio",
+  "fromNetwork",
+  "fromNetworkRatio",
+  "sendRoutines",
+  "receiveRoutines",
+  "byteRateDown",
+  "byteRateUp",
+  "messageRateDown",
+  "messageRateUp"
+]
+
+const COUNTERS: ReadonlyArray<CounterKey> = [
+  "catRounds",
+  "parcelsSent",
+  "parcelsReceived",
+  "invalid",
+  "appSent",
+  "appReceived",
+  "droppedPeerSend",
+  "droppedFromNetwork",
+  "droppedToNetwork",
+  "bytesSent",
+  "bytesReceived",
+  "refused"
+]
+
+/**
+ * One node's instruments: every series carries `{ node }`.
+ *
+ * @since 0.1.0
+ */
+export interface Instruments {
+  readonly gauges: { readonly [K in GaugeKey]: Metric.Gauge<number> }
+  readonly counters: { readonly [K in CounterKey]: Metric.Counter<number> }
+  readonly parcelSize: Metric.Histogram<number>
+}
+
+/**
+ * Creates the instruments of the node named `node` (they hold no state: the
+ * series live in the `MetricRegistry`).
+ *
+ * @since 0.1.0
+ */
+export const instruments = (node: string): Instruments => {
+  const attributes = { node }
+  const gauges = {} as { [K in GaugeKey]: Metric.Gauge<number> }
+  for (const k of GAUGES) gauges[k] = Metric.gauge(names[k], { description: help[k], attributes })
+  const counters = {} as { [K in CounterKey]: Metric.Counter<number> }
+  for (const k of COUNTERS) {
+    counters[k] = Metric.counter(names[k], { description: help[k], attributes, incremental: true })
+  }
+  const parcelSize = Metric.histogram(names.parcelSize, {
+    description: help.parcelSize,
+    attributes,
+    boundaries: SIZE_BOUNDARIES_KIB
+  })
+  return { gauges, counters, parcelSize }
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The `node` attribute of the node's series (default: its listen address, `host:port`). */
+  readonly node?: string
+  /** How often the node's counters are sampled (default 1 second). */
+  readonly interval?: Duration.Input
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface MetricsService {
+  /** The `node` attribute of this node's series. */
+  readonly node: string
+  /** Samples the node's counters into the metrics now (the layer does it every `interval`). */
+  readonly sample: Effect.Effect<void>
+}
+
+/**
+ * A node's metrics: the layer registers its series, samples them every
+ * `interval` while it lives, and removes the series when it closes.
+ *
+ * @since 0.1.0
+ */
+export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p/p2p/Metrics") {
+  static readonly layer = (
+    options: Options = {}
+  ): Layer.Layer<Metrics, never, Network | NodeConfig | PeerStore | Controller> =>
+    Layer.effect(
+      Metrics,
+      Effect.gen(function* () {
+        const network = yield* Network
+        const { config } = yield* NodeConfig
+        const store = yield* PeerStore
+        const controller = yield* Controller
+        const node = options.node ?? `${network.address.host}:${network.address.port}`
+        const { gauges, counters, parcelSize } = instruments(node)
+        const context = yield* Effect.context<never>()
+        const traffic = controller.counters.traffic
+
+        // counters grow by the growth of their source; a source can dip for a
+        // moment (a replaced peer leaves the store before it is retired), so
+        // only growth past the highest value seen is added
+        const seen = {} as Record<CounterKey, number>
+        for (const k of COUNTERS) {
+          seen[k] = 0
+          counters[k].updateUnsafe(0, context)
+        }
+        const add = (k: CounterKey, total: number) => {
+          const grown = total - seen[k]
+          if (grown > 0) {
+            counters[k].updateUnsafe(grown, context)
+            seen[k] = total
+          }
+        }
+        const set = (k: GaugeKey, value: number) => gauges[k].updateUnsafe(value, context)
+
+        let histogram: Metric.HistogramState = {
+          buckets: SIZE_BOUNDARIES_KIB.map((b) => [b, 0] as [number, number]),
+          count: 0,
+          min: 0,
+          max: 0,
+          sum: 0
+        }
+        const registration = Metric.registerUnsafe(parcelSize, context, {
+          get: () => histogram,
+          update: () => {},
+          modify: () => {}
+        })
+
+        const sampleNow = () => {
+          const r = traffic.retired
+          let sent = r.messagesSent
+          let received = r.messagesReceived
+          let bytesSent = r.bytesSent
+          let bytesReceived = r.bytesReceived
+          let dropped = r.dropped
+          let queued = 0
+          let capacity = 0
+          let mpsDown = 0
+          let mpsUp = 0
+          let bpsDown = 0
+          let bpsUp = 0
+          for (const p of store.all()) {
+            sent += p.messagesSent
+            received += p.messagesReceived
+            bytesSent += p.bytesSent
+            bytesReceived += p.bytesReceived
+            dropped += p.queue.dropped
+            queued += p.queue.size
+            capacity += p.queue.capacity
+            const m = p.metrics()
+            mpsDown += m.mpsDown
+            mpsUp += m.mpsUp
+            bpsDown += m.bpsDown
+            bpsUp += m.bpsUp
+          }
+          const inbound = Queue.sizeUnsafe(controller.inbound)
+          set("connections", store.total)
+          set("connecting", traffic.connecting)
+          set("incoming", store.incoming)
+          set("outgoing", store.outgoing)
+          set("toNetwork", queued)
+          set("toNetworkRatio", capacity === 0 ? 0 : queued / capacity)
+          set("fromNetwork", inbound)
+          set("fromNetworkRatio", inbound / Math.max(1, config.channelCapacity))
+          set("sendRoutines", store.total)
+          set("receiveRoutines", store.total)
+          set("byteRateDown", bpsDown)
+          set("byteRateUp", bpsUp)
+          set("messageRateDown", mpsDown)
+          set("messageRateUp", mpsUp)
+          const c = controller.counters
+          add("catRounds", c.rounds)
+          add("parcelsSent", sent)
+          add("parcelsReceived", received)
+          add("invalid", c.invalid)
+          add("appSent", traffic.appSent)
+          add("appReceived", traffic.appReceived)
+          add("droppedPeerSend", dropped)
+          add("droppedFromNetwork", c.droppedFromNetwork)
+          add("bytesSent", bytesSent)
+          add("bytesReceived", bytesReceived)
+          add("refused", c.refused)
+          histogram = histogramState(traffic.sizes, traffic.sizeSum)
+        }
+        const sample = Effect.sync(sampleNow)
+
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            registration.remove()
+            for (const k of GAUGES) Metric.removeUnsafe(gauges[k], context)
+            for (const k of COUNTERS) Metric.removeUnsafe(counters[k], context)
+          })
+        )
+        sampleNow()
+        yield* sample.pipe(Effect.repeat(Schedule.spaced(options.interval ?? Duration.seconds(1))), Effect.forkScoped)
+        return Metrics.of({ node, sample })
+      })
+    )
+}
+
+/** Effect's histogram state (cumulative counts per boundary) from per-bucket counts. */
+const histogramState = (sizes: Float64Array, sum: number): Metric.HistogramState => {
+  const buckets: Array<[number, number]> = []
+  let count = 0
+  let min = Number.NaN
+  let max = 0
+  for (let i = 0; i < sizes.length; i++) {
+    const n = sizes[i] ?? 0
+    count += n
+    const bound = SIZE_BOUNDARIES_KIB[i]
+    if (bound !== undefined) buckets.push([bound, count])
+    if (n > 0) {
+      // bucket bounds stand in for the extremes (sizes are not kept)
+      if (Number.isNaN(min)) min = i === 0 ? 0 : (SIZE_BOUNDARIES_KIB[i - 1] ?? 0)
+      max = bound ?? Number.POSITIVE_INFINITY
+    }
+  }
+  return { buckets, count, min: Number.isNaN(min) ? 0 : min, max, sum }
+}

@@ -1,0 +1,97 @@
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import * as Eviction from "../src/Eviction.ts"
+import { InputBudget } from "../src/InputBudget.ts"
+
+const peer = (ip: string, connected: number, lastApplication = 0) => ({ endpoint: { ip }, connected, lastApplication })
+
+describe("Eviction.netGroup", () => {
+  it("is the /16 of an IPv4 address and the /32 of an IPv6 one", () => {
+    expect(Eviction.netGroup("10.20.30.40")).toBe("10.20")
+    expect(Eviction.netGroup("2001:db8::1")).toBe("2001:db8")
+    expect(Eviction.netGroup("2001:0db8:0000::1")).toBe("2001:db8")
+    expect(Eviction.netGroup("::1")).toBe("0:0")
+  })
+})
+
+describe("Eviction.select", () => {
+  it("evicts nobody when every candidate is protected", () => {
+    expect(Eviction.select([], 1)).toBeUndefined()
+    const four = ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"].map((ip, i) => peer(ip, i))
+    expect(Eviction.select(four, 7)).toBeUndefined()
+  })
+
+  it("takes the youngest peer of the most crowded network group", () => {
+    const honest = ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"].map((ip, i) => peer(ip, i))
+    const crowd = Array.from({ length: 20 }, (_, i) => peer(`66.6.0.${i}`, 100 + i))
+    const victim = Eviction.select([...honest, ...crowd], 42)
+    expect(victim?.endpoint.ip).toBe("66.6.0.19")
+  })
+
+  it("never evicts a recently useful peer while others remain", () => {
+    const useful = Array.from({ length: 8 }, (_, i) => peer(`9.9.0.${i}`, 500 + i, 1000 + i))
+    const idle = Array.from({ length: 8 }, (_, i) => peer(`9.9.1.${i}`, i))
+    for (let key = 0; key < 50; key++) {
+      const victim = Eviction.select([...useful, ...idle], key)
+      expect(victim?.lastApplication).toBe(0)
+    }
+  })
+
+  it("with attackers from few groups and honest peers from many, evicts an attacker", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4, max: 20 }),
+        fc.integer({ min: 10, max: 40 }),
+        fc.nat(),
+        (honestCount, attackers, key) => {
+          // honest peers: distinct /16s, older; attackers: 2 groups, younger
+          const honest = Array.from({ length: honestCount }, (_, i) => peer(`${10 + i}.1.2.3`, i))
+          const bad = Array.from({ length: attackers }, (_, i) => peer(`200.${i % 2}.0.${i}`, 1000 + i))
+          const victim = Eviction.select([...honest, ...bad], key)
+          expect(victim?.endpoint.ip.startsWith("200.")).toBe(true)
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
+
+describe("InputBudget", () => {
+  it("closes the largest holders first, until the rest fits", () => {
+    const budget = new InputBudget(100)
+    const a = { inputHeld: 0 }
+    const b = { inputHeld: 0 }
+    const c = { inputHeld: 0 }
+    expect(budget.hold(a, 10)).toBe(false)
+    expect(budget.hold(b, 60)).toBe(false)
+    expect(budget.hold(c, 50)).toBe(true)
+    expect(budget.select()).toEqual([b])
+    // a victim is returned once, and released when its connection ends
+    expect(budget.select()).toEqual([])
+    budget.release(b)
+    expect(budget.total).toBe(60)
+    expect(budget.hold(a, 0)).toBe(false)
+    expect(budget.total).toBe(50)
+    expect(budget.dropped).toBe(1)
+    expect(budget.peak).toBe(120)
+  })
+
+  it("keeps total equal to the sum held, whatever the sequence", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 1000 }), fc.boolean()), { maxLength: 200 }),
+        (ops) => {
+          const budget = new InputBudget(1500)
+          const holders = Array.from({ length: 5 }, () => ({ inputHeld: 0 }))
+          for (const [i, bytes, release] of ops) {
+            const h = holders[i]!
+            if (release) budget.release(h)
+            else if (budget.hold(h, bytes)) for (const v of budget.select()) budget.release(v)
+            expect(budget.total).toBe(holders.reduce((s, x) => s + x.inputHeld, 0))
+            expect(budget.total).toBeLessThanOrEqual(1500)
+          }
+        }
+      )
+    )
+  })
+})
