@@ -5,8 +5,10 @@
  */
 import { Console, Effect, Result } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Bench from "./bench/Bench.ts"
 import * as Demo from "./Demo.ts"
 import * as Handshakes from "./Handshakes.ts"
+import * as Node from "./Node.ts"
 import { version } from "./version.ts"
 
 const handshakes = Command.make("handshakes", {}, () => Handshakes.run).pipe(
@@ -50,7 +52,7 @@ const demo = Command.make(
  */
 export const command = Command.make("catp2p").pipe(
   Command.withDescription("Run and inspect catp2p nodes: Factom's p2p gossip network in TypeScript"),
-  Command.withSubcommands([demo, handshakes])
+  Command.withSubcommands([Node.command, demo, handshakes, Bench.command])
 )
 
 /**

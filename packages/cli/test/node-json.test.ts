@@ -1,0 +1,266 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { createHash, randomBytes } from "node:crypto"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import { Endpoint, PeerCache } from "@catp2p/p2p"
+import { assert, describe, it } from "@effect/vitest"
+import { type Duration, Effect, Schedule } from "effect"
+
+// Real `catp2p node` processes, spawned with the Node that runs vitest, on 127.0.0.1 with free ports.
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+
+type Event = Record<string, unknown> & { readonly event: string }
+
+interface Proc {
+  readonly name: string
+  readonly child: ChildProcessWithoutNullStreams
+  /** stdout, line by line */
+  readonly lines: Array<string>
+  /** stdout lines that are JSON events */
+  readonly events: Array<Event>
+  readonly stderr: Array<string>
+}
+
+const spawnNode = (name: string, args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.sync((): Proc => {
+      const child = spawn(process.execPath, ["--conditions=@catp2p/source", bin, "node", ...args], {
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+      const proc: Proc = { name, child, lines: [], events: [], stderr: [] }
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        proc.lines.push(line)
+        if (line.startsWith("{")) proc.events.push(JSON.parse(line) as Event)
+      })
+      createInterface({ input: child.stderr }).on("line", (line) => proc.stderr.push(line))
+      child.stdin.on("error", () => {}) // a node that exited closes its stdin
+      return proc
+    }),
+    (p) =>
+      Effect.sync(() => {
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
+      })
+  )
+
+const DEADLINE: Duration.Input = "20 seconds"
+
+/** Waits (bounded) until `find` returns something. */
+const waitFor = <A>(p: Proc, what: string, find: () => A | undefined) =>
+  Effect.suspend(() => {
+    const found = find()
+    return found === undefined ? Effect.fail("not yet") : Effect.succeed(found)
+  }).pipe(
+    Effect.retry(Schedule.spaced("25 millis")),
+    Effect.timeoutOrElse({
+      duration: DEADLINE,
+      orElse: () =>
+        Effect.die(
+          new Error(
+            `${p.name}: no ${what} within ${DEADLINE}\nstdout:\n${p.lines.join("\n")}\nstderr:\n${p.stderr.join("\n")}`
+          )
+        )
+    })
+  )
+
+/** The first event from index `from` on that is `kind` and matches. */
+const event = (p: Proc, kind: string, matches: (e: Event) => boolean = () => true, from = 0) =>
+  waitFor(p, `${kind} event`, () => p.events.slice(from).find((e) => e.event === kind && matches(e)))
+
+/** Sends a command line; returns the index of the next event, to wait for its answer. */
+const command = (p: Proc, line: string) =>
+  Effect.sync(() => {
+    const at = p.events.length
+    p.child.stdin.write(`${line}\n`)
+    return at
+  })
+
+/** Sends a command and waits for the first `kind` event after it. */
+const ask = (p: Proc, line: string, kind: string) =>
+  Effect.flatMap(command(p, line), (at) => event(p, kind, () => true, at))
+
+const exitCode = (p: Proc) =>
+  waitFor(p, "exit", () =>
+    p.child.exitCode !== null || p.child.signalCode !== null
+      ? { code: p.child.exitCode, signal: p.child.signalCode }
+      : undefined
+  )
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "catp2p-node-json-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+const local = (name: string) => [
+  "--bind-ip",
+  "127.0.0.1",
+  "--listen-port",
+  "0",
+  "--network",
+  "custom:catp2p-cli-test",
+  "--node-name",
+  name
+]
+
+/** A port free on 127.0.0.1 right now (the OS picks it, then it is released). */
+const freePort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+type Ready = Event & { readonly port: number; readonly hash: string }
+
+describe("catp2p node --json: the scripting interface", () => {
+  it.live(
+    "two nodes: ready, peers, send to a peer hash and broadcast, peerlist, stats, errors, SIGTERM with a peer file, quit",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const peerFile = join(dir, "peers.json")
+        const A = yield* spawnNode("A", ["--json", ...local("A"), "--peer-cache-file", peerFile])
+        const readyA = (yield* event(A, "ready")) as Ready
+        assert.isAbove(readyA.port, 0)
+        assert.strictEqual(readyA.hash, `127.0.0.1:${readyA.port} ${readyA.nodeId}`)
+        const B = yield* spawnNode("B", ["--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`])
+        const readyB = (yield* event(B, "ready")) as Ready
+
+        // peers, every second: B dialed A
+        yield* event(A, "peers", (e) => e.total === 1 && e.incoming === 1 && e.outgoing === 0)
+        yield* event(B, "peers", (e) => e.total === 1 && e.incoming === 0 && e.outgoing === 1)
+
+        // our `hash` in ready is the hash the other side knows us by
+        assert.deepStrictEqual((yield* ask(A, "peers", "peerlist")).peers, [readyB.hash])
+        assert.deepStrictEqual((yield* ask(B, "peers", "peerlist")).peers, [readyA.hash])
+
+        // send to a peer hash (which contains a space): recv with the right length and digest
+        const direct = randomBytes(300)
+        const sent = yield* ask(B, `send ${readyA.hash} ${hex(direct)}`, "sent")
+        assert.deepInclude(sent, { to: readyA.hash, len: 300, peers: 1 })
+        const got = yield* event(A, "recv", (e) => e.sha256 === sha256(direct))
+        assert.deepStrictEqual(got, { event: "recv", from: readyB.hash, len: 300, sha256: sha256(direct) })
+
+        // broadcast the other way
+        const wide = randomBytes(5)
+        yield* command(A, `send broadcast ${hex(wide)}`)
+        const back = yield* event(B, "recv", (e) => e.sha256 === sha256(wide))
+        assert.deepStrictEqual(back, { event: "recv", from: readyA.hash, len: 5, sha256: sha256(wide) })
+
+        // stats: the Info fields
+        const stats = yield* ask(A, "stats", "stats")
+        assert.strictEqual(stats.peers, 1)
+        for (const key of ["receiving", "sending", "download", "upload", "dropped", "rounds"]) {
+          assert.isNumber(stats[key], key)
+        }
+
+        // malformed commands: error events, and the node keeps working
+        const unknown = yield* ask(A, "frobnicate now", "error")
+        assert.deepInclude(unknown, { reason: "UnknownCommand", line: "frobnicate now" })
+        assert.isString(unknown.message)
+        assert.strictEqual((yield* ask(A, "send broadcast not-hex", "error")).reason, "BadPayload")
+        assert.strictEqual((yield* ask(A, "send somebody 00", "error")).reason, "BadTarget")
+        assert.strictEqual((yield* ask(A, "send 127.0.0.1:9 0000000a 00", "error")).reason, "UnknownPeer")
+        assert.strictEqual((yield* ask(A, "send", "error")).reason, "BadArguments")
+        assert.deepStrictEqual((yield* ask(A, "peers", "peerlist")).peers, [readyB.hash])
+        assert.strictEqual(A.child.exitCode, null)
+
+        // SIGTERM: the node's scope closes, the peer file is written, exit 0
+        A.child.kill("SIGTERM")
+        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+        assert.isTrue(existsSync(peerFile))
+        const text = readFileSync(peerFile, "utf8")
+        JSON.parse(text)
+        const saved = PeerCache.decode(text)
+        assert.isTrue(saved._tag === "Success", text)
+        if (saved._tag === "Success") {
+          assert.include(saved.success.peers.map(Endpoint.format), `127.0.0.1:${readyB.port}`)
+        }
+
+        // quit: exit 0
+        yield* command(B, "quit")
+        assert.deepStrictEqual(yield* exitCode(B), { code: 0, signal: null })
+      }),
+    { timeout: 90_000 }
+  )
+
+  it.live(
+    "--chat: typed lines are broadcast, received parcels printed; SIGINT exits 0",
+    () =>
+      Effect.gen(function* () {
+        const A = yield* spawnNode("A", ["--json", ...local("A")])
+        const readyA = (yield* event(A, "ready")) as Ready
+        const C = yield* spawnNode("C", ["--chat", "--quiet", ...local("C"), "--special", `127.0.0.1:${readyA.port}`])
+        const banner = yield* waitFor(C, "banner", () => C.lines.find((l) => l.startsWith("catp2p node ")))
+        const hashC = /^catp2p node (.+ [0-9a-f]{8}): listening/.exec(banner)?.[1]
+        assert.isString(hashC, banner)
+        yield* event(A, "peers", (e) => e.total === 1)
+
+        C.child.stdin.write("hello there\n")
+        const text = new TextEncoder().encode("hello there")
+        const got = yield* event(A, "recv")
+        assert.deepStrictEqual(got, { event: "recv", from: hashC, len: text.length, sha256: sha256(text) })
+
+        yield* command(A, `send ${hashC} ${hex(new TextEncoder().encode("hi from A"))}`)
+        yield* waitFor(C, "chat line", () => C.lines.find((l) => l === `<${readyA.hash}> hi from A`))
+
+        C.child.kill("SIGINT")
+        assert.deepStrictEqual(yield* exitCode(C), { code: 0, signal: null })
+        A.child.stdin.end() // the end of stdin shuts the node down too
+        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+      }),
+    { timeout: 90_000 }
+  )
+
+  it.live(
+    "--metrics HOST:PORT serves the Go instruments for scraping, and counters move",
+    () =>
+      Effect.gen(function* () {
+        const port = yield* freePort
+        const A = yield* spawnNode("A", ["--json", ...local("A"), "--metrics", `127.0.0.1:${port}`])
+        const readyA = (yield* event(A, "ready")) as Ready
+        const B = yield* spawnNode("B", ["--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`])
+        yield* event(B, "ready")
+        yield* event(A, "peers", (e) => e.total === 1)
+        const value = (text: string, name: string): number => {
+          const m = new RegExp(String.raw`^${name}(?:\{[^}]*\})? (\S+)$`, "m").exec(text)
+          return m === null ? Number.NaN : Number(m[1])
+        }
+        const scrapeUntil = (check: (text: string) => boolean) =>
+          Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text())).pipe(
+            Effect.filterOrFail(check, () => "not yet"),
+            Effect.retry(Schedule.spaced("200 millis")),
+            Effect.timeout(DEADLINE)
+          )
+        yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
+        const before = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received_total") >= 1)
+        for (const name of [
+          "factomd_p2p_peers_incoming",
+          "factomd_p2p_parcels_received_total",
+          "factomd_p2p_parcels_size"
+        ]) {
+          assert.include(before, name)
+        }
+        assert.strictEqual(value(before, "factomd_p2p_peers_online"), 1)
+        for (let i = 0; i < 3; i++) yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
+        const received = value(before, "factomd_p2p_messages_received_total")
+        const after = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received_total") >= received + 3)
+        assert.isAbove(
+          value(after, "factomd_p2p_parcels_received_total"),
+          value(before, "factomd_p2p_parcels_received_total")
+        )
+        yield* command(A, "quit")
+        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+      }),
+    { timeout: 90_000 }
+  )
+})
