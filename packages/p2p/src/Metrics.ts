@@ -44,6 +44,7 @@
  * | `factomd_p2p_bytes_sent` | counter | (catp2p) | bytes written to peers |
  * | `factomd_p2p_bytes_received` | counter | (catp2p) | bytes read from peers |
  * | `factomd_p2p_connections_refused` | counter | (catp2p) | incoming connections refused (full, rate limit, ban, per-IP limit) |
+ * | `factomd_p2p_misbehaviour` | counter | (catp2p) | peers closed for misbehaviour, attribute `kind` (`MalformedFrame`, `FrameTooLarge`, `MalformedHandshake`, `StalledFrame`; see `Guard`) |
  *
  * Names: the Effect metric ids are Go's names. Go registers every
  * instrument as a gauge; catp2p makes the cumulative ones counters, so a
@@ -68,6 +69,8 @@
  */
 import { Context, Duration, Effect, Layer, Metric, Queue, Schedule } from "effect"
 import { Controller } from "./Controller.ts"
+import { Guard } from "./Guard.ts"
+import * as Misbehaviour from "./Misbehaviour.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import { PeerStore } from "./PeerStore.ts"
@@ -250,7 +253,7 @@ export interface MetricsService {
 export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p/p2p/Metrics") {
   static readonly layer = (
     options: Options = {}
-  ): Layer.Layer<Metrics, never, Network | NodeConfig | PeerStore | Controller> =>
+  ): Layer.Layer<Metrics, never, Network | NodeConfig | PeerStore | Controller | Guard> =>
     Layer.effect(
       Metrics,
       Effect.gen(function* () {
@@ -258,6 +261,7 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
         const { config } = yield* NodeConfig
         const store = yield* PeerStore
         const controller = yield* Controller
+        const guard = yield* Guard
         const node = options.node ?? `${network.address.host}:${network.address.port}`
         const { gauges, counters, parcelSize } = instruments(node)
         const context = yield* Effect.context<never>()
@@ -279,6 +283,17 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
           }
         }
         const set = (k: GaugeKey, value: number) => gauges[k].updateUnsafe(value, context)
+        // misbehaviour by kind, one series per kind
+        const misbehaviour = Misbehaviour.kinds.map((kind) => ({
+          kind,
+          seen: 0,
+          counter: Metric.counter("factomd_p2p_misbehaviour", {
+            description: "Peers closed for misbehaviour, by kind (catp2p)",
+            attributes: { node, kind },
+            incremental: true
+          })
+        }))
+        for (const m of misbehaviour) m.counter.updateUnsafe(0, context)
 
         let histogram: Metric.HistogramState = {
           buckets: SIZE_BOUNDARIES_KIB.map((b) => [b, 0] as [number, number]),
@@ -348,6 +363,13 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
           add("bytesReceived", bytesReceived)
           add("refused", c.refused)
           histogram = histogramState(traffic.sizes, traffic.sizeSum)
+          for (const m of misbehaviour) {
+            const total = guard.counters.misbehaviour[m.kind]
+            if (total > m.seen) {
+              m.counter.updateUnsafe(total - m.seen, context)
+              m.seen = total
+            }
+          }
         }
         const sample = Effect.sync(sampleNow)
 
@@ -356,6 +378,7 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
             registration.remove()
             for (const k of GAUGES) Metric.removeUnsafe(gauges[k], context)
             for (const k of COUNTERS) Metric.removeUnsafe(counters[k], context)
+            for (const m of misbehaviour) Metric.removeUnsafe(m.counter, context)
           })
         )
         sampleNow()

@@ -103,6 +103,9 @@ describe("metrics", () => {
         counters.add(n)
       }
       for (const n of ["dropped_peer_send", "dropped_from_network", "dropped_to_network"]) counters.add(n)
+      // misbehaviour, one series per kind
+      assert.include(first, "# TYPE factomd_p2p_misbehaviour_total counter")
+      assert.match(first, /factomd_p2p_misbehaviour_total\{[^}]*kind="MalformedFrame"[^}]*\} 0/)
       for (const name of Object.values(Metrics.names)) {
         const short = name.replace("factomd_p2p_", "")
         if (short === "parcels_size") continue
