@@ -123,23 +123,24 @@ export const run = (
   options: HandshakeOptions
 ): Effect.Effect<ReadonlyArray<HandshakeRow>, Child.BenchError, ChildProcessSpawner> =>
   Effect.gen(function* () {
-    const baseline: Array<number> = []
-    const trials = new Map<number, Array<Trial>>()
-    for (let rep = 0; rep < options.repeats; rep++) {
-      const b = yield* trial(true, 10, options)
-      baseline.push(b.perSec)
-      yield* options.progress(
-        `  ${"node:net connections".padEnd(24)} run ${rep + 1}/${options.repeats}: ${Math.round(b.perSec)}/s`
-      )
-      for (const protocol of options.protocols) {
-        const t = yield* trial(false, protocol, options)
-        trials.set(protocol, [...(trials.get(protocol) ?? []), t])
-        yield* options.progress(
-          `  ${`v${protocol} handshakes`.padEnd(24)} run ${rep + 1}/${options.repeats}: ${Math.round(t.perSec)}/s` +
-            (t.failed > 0 ? `, ${t.failed} failed (${t.firstError})` : "")
+    const { baseline: base, trials } = yield* Measure.interleaved(
+      options.repeats,
+      options.protocols,
+      (rep) =>
+        Effect.tap(trial(true, 10, options), (b) =>
+          options.progress(
+            `  ${"node:net connections".padEnd(24)} run ${rep + 1}/${options.repeats}: ${Math.round(b.perSec)}/s`
+          )
+        ),
+      (protocol, rep) =>
+        Effect.tap(trial(false, protocol, options), (t) =>
+          options.progress(
+            `  ${`v${protocol} handshakes`.padEnd(24)} run ${rep + 1}/${options.repeats}: ${Math.round(t.perSec)}/s` +
+              (t.failed > 0 ? `, ${t.failed} failed (${t.firstError})` : "")
+          )
         )
-      }
-    }
+    )
+    const baseline = base.map((b) => b.perSec)
     const baselinePerSec = Measure.summarize(baseline)
     return options.protocols.map((protocol): HandshakeRow => {
       const list = trials.get(protocol) ?? []

@@ -128,24 +128,24 @@ export const run = (
 ): Effect.Effect<ReadonlyArray<IdleRow>, Child.BenchError, ChildProcessSpawner> =>
   Effect.gen(function* () {
     const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`
-    const baseline: Array<PerPeer> = []
-    const trials = new Map<number, Array<PerPeer>>()
-    for (let rep = 0; rep < options.repeats; rep++) {
-      const b = yield* trial(true, 10, options.peers)
-      baseline.push(b)
-      yield* options.progress(
-        `  ${`node:net ${b.held} idle sockets`.padEnd(24)} run ${rep + 1}/${options.repeats}: ` +
-          `RSS ${kib(b.rss)}, heap ${kib(b.heap)} per socket`
-      )
-      for (const protocol of options.protocols) {
-        const t = yield* trial(false, protocol, options.peers)
-        trials.set(protocol, [...(trials.get(protocol) ?? []), t])
-        yield* options.progress(
-          `  ${`v${protocol} ${t.held} idle peers`.padEnd(24)} run ${rep + 1}/${options.repeats}: ` +
-            `RSS ${kib(t.rss)}, heap ${kib(t.heap)}, external ${kib(t.external)} per peer`
+    const { baseline, trials } = yield* Measure.interleaved(
+      options.repeats,
+      options.protocols,
+      (rep) =>
+        Effect.tap(trial(true, 10, options.peers), (b) =>
+          options.progress(
+            `  ${`node:net ${b.held} idle sockets`.padEnd(24)} run ${rep + 1}/${options.repeats}: ` +
+              `RSS ${kib(b.rss)}, heap ${kib(b.heap)} per socket`
+          )
+        ),
+      (protocol, rep) =>
+        Effect.tap(trial(false, protocol, options.peers), (t) =>
+          options.progress(
+            `  ${`v${protocol} ${t.held} idle peers`.padEnd(24)} run ${rep + 1}/${options.repeats}: ` +
+              `RSS ${kib(t.rss)}, heap ${kib(t.heap)}, external ${kib(t.external)} per peer`
+          )
         )
-      }
-    }
+    )
     const baselineRssPerPeer = Measure.summarize(baseline.map((b) => b.rss))
     const baselineHeapPerPeer = Measure.summarize(baseline.map((b) => b.heap))
     return options.protocols.map((protocol): IdleRow => {

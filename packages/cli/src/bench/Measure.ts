@@ -75,3 +75,26 @@ export const round = (x: number, digits = 0): number => {
   const f = 10 ** digits
   return Math.round(x * f) / f
 }
+
+/**
+ * Runs `repeats` rounds of the baseline then each protocol, interleaved so
+ * that drift of the machine affects every series alike; returns the
+ * baseline's results and each protocol's, in run order.
+ *
+ * @since 0.1.0
+ */
+export const interleaved = <P, T, E, R>(
+  repeats: number,
+  protocols: ReadonlyArray<P>,
+  baseline: (rep: number) => Effect.Effect<T, E, R>,
+  trial: (protocol: P, rep: number) => Effect.Effect<T, E, R>
+): Effect.Effect<{ readonly baseline: ReadonlyArray<T>; readonly trials: ReadonlyMap<P, ReadonlyArray<T>> }, E, R> =>
+  Effect.gen(function* () {
+    const base: Array<T> = []
+    const trials = new Map<P, Array<T>>(protocols.map((p) => [p, []]))
+    for (let rep = 0; rep < repeats; rep++) {
+      base.push(yield* baseline(rep))
+      for (const protocol of protocols) trials.get(protocol)!.push(yield* trial(protocol, rep))
+    }
+    return { baseline: base, trials }
+  })
