@@ -45,15 +45,20 @@ const tracePeer =
           Effect.logDebug(`peer closed (${closed.reason}): ${closed.message}`)
         )
       ),
-      Effect.withSpan("p2p.peer", {
-        root: true,
-        attributes: {
-          "p2p.peer.hash": hash,
-          "p2p.peer.address": `${o.endpoint.ip}:${o.endpoint.port}`,
-          "p2p.protocol.version": o.protocol.version,
-          "p2p.direction": o.incoming ? "incoming" : "outgoing"
-        }
-      }),
+      Effect.withSpan(
+        "p2p.peer",
+        {
+          root: true,
+          attributes: {
+            "p2p.peer.hash": hash,
+            "p2p.peer.address": `${o.endpoint.ip}:${o.endpoint.port}`,
+            "p2p.protocol.version": o.protocol.version,
+            "p2p.direction": o.incoming ? "incoming" : "outgoing"
+          }
+        },
+        // one per connection: a call-site trace (always this line) would cost more than the span
+        { captureStackTrace: false }
+      ),
       Effect.annotateLogs("peer", hash)
     )
   }

@@ -31,6 +31,7 @@ import { MalformedHandshake } from "./Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import type { Peer } from "./Peer.ts"
 import { Specials } from "./Specials.ts"
+import * as Stackless from "./Stackless.ts"
 import * as Traffic from "./Traffic.ts"
 import { Transport } from "./Transport.ts"
 
@@ -66,9 +67,14 @@ const traceDial = (self: Effect.Effect<Peer, DialError | HandshakeError>, ep: En
         "p2p.dial.reason": e.message
       })
     ),
-    Effect.withSpan("p2p.dial", {
-      attributes: { "p2p.peer.address": Endpoint.format(ep), "p2p.direction": "outgoing" }
-    })
+    Effect.withSpan(
+      "p2p.dial",
+      {
+        attributes: { "p2p.peer.address": Endpoint.format(ep), "p2p.direction": "outgoing" }
+      },
+      // one per dial: a call-site trace (always this line) would cost more than the span
+      { captureStackTrace: false }
+    )
   )
 
 /** After a full node rejected us: try it again after about this long. */
@@ -148,7 +154,11 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
           const key = Endpoint.format(ep)
           const now = yield* Clock.currentTimeMillis
           const refused = blocked(ep, now)
-          if (refused !== undefined) return yield* new DialError({ reason: refused, endpoint: key, message: messages[refused] })
+          if (refused !== undefined) {
+            return yield* Stackless.make(
+              () => new DialError({ reason: refused, endpoint: key, message: messages[refused] })
+            )
+          }
           if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
           // until this dial ends, nobody else dials the endpoint
           attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
@@ -162,14 +172,16 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
                     { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
                   )
                   .pipe(
-                    Effect.mapError(
-                      (e) =>
-                        new DialError({
-                          reason:
-                            e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
-                          endpoint: key,
-                          message: e.message
-                        })
+                    Effect.mapError((e) =>
+                      Stackless.make(
+                        () =>
+                          new DialError({
+                            reason:
+                              e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
+                            endpoint: key,
+                            message: e.message
+                          })
+                      )
                     )
                   )
                 const settled = yield* HandshakeFlow.outgoing(

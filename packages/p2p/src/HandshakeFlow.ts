@@ -9,6 +9,7 @@ import type { Endpoint } from "./Endpoint.ts"
 import * as Handshake from "./Handshake.ts"
 import type * as Decoded from "./protocol/Decoded.ts"
 import * as Negotiation from "./protocol/Negotiation.ts"
+import * as Stackless from "./Stackless.ts"
 import type { Connection, TransportError } from "./Transport.ts"
 
 /** Either side of the negotiation: fed with bytes, polled for a result. */
@@ -18,11 +19,14 @@ interface Side<S> {
 }
 
 const closed = (e: TransportError) =>
-  new Handshake.HandshakeError({
-    reason: new Handshake.Closed({
-      message: `connection ${e.reason === "Closed" ? "closed" : "failed"} during the handshake: ${e.message}`
-    })
-  })
+  Stackless.make(
+    () =>
+      new Handshake.HandshakeError({
+        reason: new Handshake.Closed({
+          message: `connection ${e.reason === "Closed" ? "closed" : "failed"} during the handshake: ${e.message}`
+        })
+      })
+  )
 
 const readUntilSettled = <S>(connection: Connection, side: Side<S>) =>
   Effect.gen(function* () {
@@ -66,13 +70,18 @@ const traced =
       Effect.tapError((e) =>
         Effect.annotateCurrentSpan({ "p2p.handshake.outcome": e.reason._tag, "p2p.handshake.reason": e.reason.message })
       ),
-      Effect.withSpan("p2p.handshake", {
-        root: direction === "incoming",
-        attributes: {
-          "p2p.direction": direction,
-          "p2p.peer.address": `${connection.remote.host}:${connection.remote.port}`
-        }
-      })
+      Effect.withSpan(
+        "p2p.handshake",
+        {
+          root: direction === "incoming",
+          attributes: {
+            "p2p.direction": direction,
+            "p2p.peer.address": `${connection.remote.host}:${connection.remote.port}`
+          }
+        },
+        // one per connection: a call-site trace (always this line) would cost more than the span
+        { captureStackTrace: false }
+      )
     )
 
 /**
@@ -104,9 +113,15 @@ export const incoming = (
         const reject = { ...Handshake.reject(settings, alternatives), version: settled.handshake.version }
         const fresh = Negotiation.select({ ...settings, protocolVersion: settled.protocol.version })
         yield* Effect.ignore(connection.write([fresh.encodeHandshake(reject)]))
-        return yield* new Handshake.HandshakeError({
-          reason: new Handshake.Rejected({ alternatives, message: "rejected after the handshake: the node is full" })
-        })
+        return yield* Stackless.make(
+          () =>
+            new Handshake.HandshakeError({
+              reason: new Handshake.Rejected({
+                alternatives,
+                message: "rejected after the handshake: the node is full"
+              })
+            })
+        )
       }
       yield* Effect.mapError(connection.write([settled.reply]), closed)
       return settled

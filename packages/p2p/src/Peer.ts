@@ -18,6 +18,7 @@ import * as PeerHash from "./PeerHash.ts"
 import type { Protocol } from "./protocol/Protocol.ts"
 import { digest, ResendFilter } from "./ResendFilter.ts"
 import { type DropReason, SendQueue } from "./SendQueue.ts"
+import * as Stackless from "./Stackless.ts"
 import type { Traffic } from "./Traffic.ts"
 import type { Connection } from "./Transport.ts"
 
@@ -195,9 +196,9 @@ export class Peer {
     message = "stopped",
     misbehaviour?: Misbehaviour.Misbehaviour
   ): Effect.Effect<void> {
-    const closed = misbehaviour
-      ? new PeerClosed({ reason, message, misbehaviour })
-      : new PeerClosed({ reason, message })
+    const closed = Stackless.make(() =>
+      misbehaviour ? new PeerClosed({ reason, message, misbehaviour }) : new PeerClosed({ reason, message })
+    )
     return Effect.asVoid(Deferred.succeed(this.closed, closed))
   }
 
@@ -290,8 +291,10 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
       // the read deadline is enforced by the node's once-a-second check
       // (see `overdue`), not by a timer per read
       const chunks = yield* connection.read.pipe(
-        Effect.mapError(
-          (e) => new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
+        Effect.mapError((e) =>
+          Stackless.make(
+            () => new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
+          )
         )
       )
       peer.lastRead = yield* Clock.currentTimeMillis
@@ -303,7 +306,9 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         const r = protocol.decodeParcel()
         if (r._tag === "NeedMore") break
         if (r._tag === "Failure") {
-          return yield* new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error })
+          return yield* Stackless.make(
+            () => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error })
+          )
         }
         const parcel = r.value
         const now = peer.lastRead // the time this batch arrived
@@ -351,7 +356,9 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       peer.writingSince = yield* Clock.currentTimeMillis
       yield* connection
         .write(frames)
-        .pipe(Effect.mapError((e) => new PeerClosed({ reason: "WriteError", message: e.message })))
+        .pipe(
+          Effect.mapError((e) => Stackless.make(() => new PeerClosed({ reason: "WriteError", message: e.message })))
+        )
       peer.writingSince = undefined
       peer.messagesSent += batch.length
       peer.bytesSent += bytes

@@ -36,6 +36,7 @@ import { Result } from "effect"
 import type { Endpoint } from "../Endpoint.ts"
 import * as Handshake from "../Handshake.ts"
 import * as ParcelType from "../ParcelType.ts"
+import * as Stackless from "../Stackless.ts"
 import * as Decoded from "./Decoded.ts"
 import { GobStream } from "./GobStream.ts"
 import { detect, MAX_HANDSHAKE_BYTES, type Protocol, type Version } from "./Protocol.ts"
@@ -273,10 +274,14 @@ export class Outgoing {
       )
     }
     if (handshake.type === ParcelType.RejectAlternative) {
+      // a full node's answer: expected, so built without a stack trace
       return Decoded.failure(
-        new Handshake.HandshakeError({
-          reason: new Handshake.Rejected({ alternatives: handshake.alternatives, message: "connection rejected" })
-        })
+        Stackless.make(
+          () =>
+            new Handshake.HandshakeError({
+              reason: new Handshake.Rejected({ alternatives: handshake.alternatives, message: "connection rejected" })
+            })
+        )
       )
     }
     return r
