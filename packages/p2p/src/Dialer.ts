@@ -20,12 +20,24 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, FiberSet, Layer, Random, Schema } from "effect"
+import {
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  type Fiber,
+  FiberSet,
+  Layer,
+  Random,
+  Schedule,
+  Schema
+} from "effect"
 import { Bans } from "./Bans.ts"
 import { Controller } from "./Controller.ts"
 import * as Endpoint from "./Endpoint.ts"
 import { Guard } from "./Guard.ts"
-import type { HandshakeError } from "./Handshake.ts"
+import { HandshakeError, Timeout } from "./Handshake.ts"
 import * as HandshakeFlow from "./HandshakeFlow.ts"
 import { MalformedHandshake } from "./Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
@@ -77,6 +89,14 @@ const traceDial = (self: Effect.Effect<Peer, DialError | HandshakeError>, ep: En
     )
   )
 
+/** An outgoing handshake in progress: ended by the deadline sweep. */
+interface Handshaking {
+  readonly key: string
+  readonly since: number
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly result: Deferred.Deferred<Peer, DialError | HandshakeError>
+}
+
 /** After a full node rejected us: try it again after about this long. */
 const REJECTED_RETRY_MS = 5_000
 
@@ -99,13 +119,15 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
       Dialer,
       Effect.gen(function* () {
         const transport = yield* Transport
-        const { config, negotiation, instanceId } = yield* NodeConfig
+        const { config, negotiation, instanceId, tick } = yield* NodeConfig
         const bans = yield* Bans
         const controller = yield* Controller
         const specials = yield* Specials
         const guard = yield* Guard
         const connecting = Traffic.connecting(controller.counters.traffic)
         const fibers = yield* FiberSet.make<void>()
+        /** Outgoing handshakes in progress. */
+        const inflight = new Set<Handshaking>()
         const redial = Duration.toMillis(config.redialInterval)
         /** endpoint → when it may be dialed again, and consecutive failures */
         const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
@@ -147,6 +169,27 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
           attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
         })
 
+        // The handshake deadline, once a tick: a dial past it fails with
+        // `Timeout` and its fiber is interrupted (which closes the connection).
+        // A timer and a race per dial (two fibers) cost more than the handshake.
+        const handshakeTimeout = Duration.toMillis(config.handshakeTimeout)
+        const timedOut = Stackless.make(
+          () =>
+            new HandshakeError({
+              reason: new Timeout({ message: `no handshake within ${Duration.format(config.handshakeTimeout)}` })
+            })
+        )
+        yield* Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          for (const h of inflight) {
+            if (now - h.since < handshakeTimeout) continue
+            inflight.delete(h)
+            yield* record(h.key, "failed")
+            yield* Deferred.fail(h.result, timedOut)
+            h.fiber.interruptUnsafe()
+          }
+        }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
+
         const canDial = (ep: Endpoint.Endpoint) =>
           Effect.map(Clock.currentTimeMillis, (now) => blocked(ep, now) === undefined)
 
@@ -184,11 +227,16 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
                       )
                     )
                   )
-                const settled = yield* HandshakeFlow.outgoing(
-                  connection,
-                  negotiation,
-                  instanceId,
-                  config.handshakeTimeout
+                // the deadline is the sweep's (below): no timer per dial
+                const handshaking: Handshaking = {
+                  key,
+                  since: yield* Clock.currentTimeMillis,
+                  fiber: yield* Effect.fiber,
+                  result
+                }
+                inflight.add(handshaking)
+                const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, undefined).pipe(
+                  Effect.ensuring(Effect.sync(() => inflight.delete(handshaking)))
                 )
                 return { connection, settled }
               })

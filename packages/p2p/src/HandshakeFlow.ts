@@ -39,16 +39,19 @@ const readUntilSettled = <S>(connection: Connection, side: Side<S>) =>
     }
   })
 
-const withTimeout = <A>(self: Effect.Effect<A, Handshake.HandshakeError>, timeout: Duration.Duration) =>
-  Effect.timeoutOrElse(self, {
-    duration: timeout,
-    orElse: () =>
-      Effect.fail(
-        new Handshake.HandshakeError({
-          reason: new Handshake.Timeout({ message: `no handshake within ${Duration.format(timeout)}` })
-        })
-      )
-  })
+/** `self` under `timeout`; with none, the caller enforces a deadline (see `Listener`). */
+const withTimeout = <A>(self: Effect.Effect<A, Handshake.HandshakeError>, timeout: Duration.Duration | undefined) =>
+  timeout === undefined
+    ? self
+    : Effect.timeoutOrElse(self, {
+        duration: timeout,
+        orElse: () =>
+          Effect.fail(
+            new Handshake.HandshakeError({
+              reason: new Handshake.Timeout({ message: `no handshake within ${Duration.format(timeout)}` })
+            })
+          )
+      })
 
 /**
  * A handshake as a `p2p.handshake` span: its direction and the remote
@@ -88,6 +91,10 @@ const traced =
  * The accepting side: reads the peer's hello, replies, returns the settled
  * protocol and the peer's handshake.
  *
+ * With `timeout` undefined it has no deadline of its own: the caller ends
+ * it (the `Listener` interrupts handshakes past `handshakeTimeout` once a
+ * tick, which costs no timer per connection).
+ *
  * `admit`, when given, decides after the peer's hello is read and before we
  * reply: `undefined` admits it; a list of alternatives answers with a
  * rejection offering them (in the settled protocol) and fails with reason
@@ -99,7 +106,7 @@ export const incoming = (
   connection: Connection,
   settings: Negotiation.Settings,
   loopback: bigint,
-  timeout: Duration.Duration,
+  timeout: Duration.Duration | undefined,
   admit?: (settled: Negotiation.Settled) => Effect.Effect<ReadonlyArray<Endpoint> | undefined>
 ): Effect.Effect<Negotiation.Settled, Handshake.HandshakeError> =>
   withTimeout(
@@ -132,7 +139,8 @@ export const incoming = (
 /**
  * The dialing side: sends our hello, reads the reply. Fails with
  * `Loopback` when we dialed ourselves, `Rejected` (with alternatives) when
- * the node is full.
+ * the node is full. With `timeout` undefined the caller enforces the
+ * deadline (the `Dialer` sweeps its handshakes once a tick).
  *
  * @since 0.1.0
  */
@@ -140,7 +148,7 @@ export const outgoing = (
   connection: Connection,
   settings: Negotiation.Settings,
   loopback: bigint,
-  timeout: Duration.Duration
+  timeout: Duration.Duration | undefined
 ): Effect.Effect<Negotiation.Settled, Handshake.HandshakeError> =>
   withTimeout(
     Effect.gen(function* () {

@@ -18,7 +18,8 @@
  *    one at the refused IP), then is closed; special IPs are exempt from 1,
  *    3 and 4;
  * 5. otherwise the incoming handshake runs under `handshakeTimeout` (at most
- *    16 KiB may arrive before it completes); once the newcomer's hello is
+ *    16 KiB may arrive before it completes; the deadline is checked every
+ *    node tick, so it holds to within a tick); once the newcomer's hello is
  *    read, if the node is full, one established peer is evicted for it (see
  *    below), or it is answered with a rejection with alternatives; then the
  *    connection becomes a peer whose endpoint is the remote IP and the
@@ -47,13 +48,12 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Random } from "effect"
+import { Clock, Context, Duration, Effect, type Fiber, Layer, Random, Schedule } from "effect"
 import { Bans } from "./Bans.ts"
 import { Controller } from "./Controller.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as Eviction from "./Eviction.ts"
 import { Guard } from "./Guard.ts"
-import { HandshakeError, Timeout } from "./Handshake.ts"
 import * as HandshakeFlow from "./HandshakeFlow.ts"
 import { MalformedHandshake } from "./Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
@@ -93,18 +93,20 @@ export const LISTEN_BURST = 16
  */
 export const DISPLACE_PENDING_MS = 1_000
 
-/** An incoming handshake in progress. */
+/**
+ * An incoming handshake in progress. Its deadline and its displacement end
+ * it by interrupting the connection's handler fiber: a timer and a race per
+ * handshake (four fibers) cost more than the handshake itself, and a node
+ * that is dialed by the thousand (or a simulation of thousands of nodes)
+ * pays that for every rejected newcomer.
+ */
 interface Pending {
   readonly ip: string
   readonly since: number
-  /** Completed to end the handshake (displaced by a newcomer). */
-  readonly kick: Deferred.Deferred<void>
+  /** The handler running the handshake. */
+  readonly fiber: Fiber.Fiber<unknown, unknown>
   done: boolean
 }
-
-const displaced = new HandshakeError({
-  reason: new Timeout({ message: "displaced by a newer connection: the handshake took too long" })
-})
 
 /**
  * @since 0.1.0
@@ -118,7 +120,7 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
     Listener,
     Effect.gen(function* () {
       const transport = yield* Transport
-      const { config, negotiation, instanceId } = yield* NodeConfig
+      const { config, negotiation, instanceId, tick } = yield* NodeConfig
       const store = yield* PeerStore
       const bans = yield* Bans
       const specials = yield* Specials
@@ -157,8 +159,8 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
       const pending = new Set<Pending>()
       const pendingByIp = new Map<string, number>()
 
-      const enter = (ip: string, since: number): Pending => {
-        const p: Pending = { ip, since, kick: Deferred.makeUnsafe<void>(), done: false }
+      const enter = (ip: string, since: number, fiber: Fiber.Fiber<unknown, unknown>): Pending => {
+        const p: Pending = { ip, since, fiber, done: false }
         pending.add(p)
         pendingByIp.set(ip, (pendingByIp.get(ip) ?? 0) + 1)
         return p
@@ -179,10 +181,24 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
         for (const p of pending) if (oldest === undefined || p.since < oldest.since) oldest = p
         if (oldest === undefined || now - oldest.since < DISPLACE_PENDING_MS) return false
         leave(oldest)
-        Deferred.doneUnsafe(oldest.kick, Effect.void)
         guard.counters.displaced++
+        oldest.fiber.interruptUnsafe()
         return true
       }
+
+      // the deadline of incoming handshakes, once a tick (specials run their own timer)
+      const handshakeTimeout = Duration.toMillis(config.handshakeTimeout)
+      yield* Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        for (const p of pending) {
+          if (now - p.since < handshakeTimeout) continue
+          leave(p)
+          yield* Effect.logDebug(
+            `incoming handshake from ${p.ip} failed: no handshake within ${Duration.format(config.handshakeTimeout)}`
+          )
+          p.fiber.interruptUnsafe()
+        }
+      }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
 
       /** An incoming, non-special peer old enough to give up its slot, chosen by `Eviction.select`. */
       const evictable = Effect.gen(function* () {
@@ -265,18 +281,11 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
             yield* Effect.logDebug(`refused with ${alternatives.length} alternatives: ${why}`)
             return yield* Effect.ignore(connection.write([Negotiation.rejection(negotiation, alternatives)]))
           }
-          const slot = special ? undefined : enter(ip, now)
-          const handshake = HandshakeFlow.incoming(
-            connection,
-            negotiation,
-            instanceId,
-            config.handshakeTimeout,
-            special ? undefined : () => admit(ip)
-          )
+          const slot = special ? undefined : enter(ip, now, yield* Effect.fiber)
           const settled = yield* connecting(
             slot === undefined
-              ? handshake
-              : Effect.raceFirst(handshake, Effect.andThen(Deferred.await(slot.kick), Effect.fail(displaced))).pipe(
+              ? HandshakeFlow.incoming(connection, negotiation, instanceId, config.handshakeTimeout)
+              : HandshakeFlow.incoming(connection, negotiation, instanceId, undefined, () => admit(ip)).pipe(
                   Effect.ensuring(Effect.sync(() => leave(slot)))
                 )
           )

@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Fiber, Layer, Scope } from "effect"
+import { Context, Effect, Layer, Scope } from "effect"
 import type { Address, Connection, Server } from "./Transport.ts"
 import { Transport, TransportError } from "./Transport.ts"
 
@@ -112,7 +112,8 @@ const closeEnd = (end: End) => {
 }
 
 interface Listener {
-  readonly accept: (end: End) => void
+  /** Starts the handler of an accepted connection (forked: it never waits for it). */
+  readonly accept: (end: End) => Effect.Effect<void>
 }
 
 const FIRST_EPHEMERAL = 49152
@@ -301,13 +302,14 @@ const connectWith = (network: Network, host: string): Transport["Service"]["conn
         const down = new Pipe()
         const pair: Pair = { open: 2, release: network.opened(from, port) }
         const dialer = makeEnd(network, down, up, pair, { host: to.host, port: to.port })
-        listener.accept(makeEnd(network, up, down, pair, { host: from, port }))
-        return Effect.as(
-          Scope.addFinalizer(
-            scope,
-            Effect.sync(() => closeEnd(dialer))
+        return listener.accept(makeEnd(network, up, down, pair, { host: from, port })).pipe(
+          Effect.andThen(
+            Scope.addFinalizer(
+              scope,
+              Effect.sync(() => closeEnd(dialer))
+            )
           ),
-          dialer.connection
+          Effect.as(dialer.connection)
         )
       })
     )
@@ -332,13 +334,20 @@ const listenWith = (network: Network, host: string): Transport["Service"]["liste
     // the address is unregistered (finalizers run in reverse order).
     const context = yield* Effect.context<never>()
     const handlers = yield* Scope.fork(scope, "parallel")
+    // Forked from the dialing fiber (no runtime of its own per connection:
+    // a fresh root fiber cost a dispatcher per connection), with the
+    // listener's services in place of the dialer's.
     const listener: Listener = {
-      accept: (end) => {
-        const fiber = Effect.runForkWith(context)(Effect.scoped(handler(end.connection)))
-        // Whatever ends the handler (even interruption before it started) closes its end.
-        fiber.addObserver(() => closeEnd(end))
-        Fiber.runIn(fiber, handlers)
-      }
+      accept: (end) =>
+        Effect.map(
+          Effect.forkIn(Effect.provideContext(Effect.scoped(handler(end.connection)), context), handlers, {
+            startImmediately: true
+          }),
+          (fiber) => {
+            // Whatever ends the handler (even interruption before it started) closes its end.
+            fiber.addObserver(() => closeEnd(end))
+          }
+        )
     }
     network.listeners.set(key, listener)
     yield* Scope.addFinalizer(

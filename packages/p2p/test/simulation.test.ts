@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Queue, Stream } from "effect"
+import { Deferred, Duration, Effect, Fiber, Queue, Stream } from "effect"
 import { Endpoint, MemoryTransport, Parcel, ParcelType } from "@catp2p/p2p"
 import { TestClock } from "effect/testing"
 import { show, startNode, type TestNode, text } from "./node-support.ts"
@@ -93,6 +93,34 @@ describe("in-memory network under TestClock", () => {
       if (error._tag !== "HandshakeError" || error.reason._tag !== "Rejected")
         return assert.fail(`got ${error.message}`)
       assert.deepStrictEqual(error.reason.alternatives.map(Endpoint.format), [`${hostOf(1)}:8108`])
+    })
+  )
+
+  it.effect("handshake deadlines: a silent listener fails the dial with Timeout, a silent dialer is closed", () =>
+    Effect.gen(function* () {
+      const network = yield* MemoryTransport.makeNetwork()
+      const node = yield* startNode(
+        { bindIp: hostOf(0), listenPort: "8108", handshakeTimeout: Duration.seconds(5) },
+        MemoryTransport.layerHost(network, hostOf(0))
+      )
+      const raw = MemoryTransport.make(network, "10.9.9.9")
+      // accepts, never answers the hello; notes when the node closes the connection
+      const dialerGone = yield* Deferred.make<void>()
+      yield* raw.listen({ host: "10.9.9.9", port: 8108 }, (connection) =>
+        Effect.flip(Effect.forever(connection.read)).pipe(Effect.andThen(Deferred.succeed(dialerGone, undefined)))
+      )
+      const dialing = yield* Effect.forkChild(Effect.flip(node.network.dial(Endpoint.unsafeMake("10.9.9.9", "8108"))))
+      // connects, never says hello
+      const silent = yield* raw.connect({ host: hostOf(0), port: 8108 }, { timeout: "1 second" })
+      const reading = yield* Effect.forkChild(Effect.flip(silent.read))
+      yield* TestClock.adjust("4 seconds")
+      assert.isUndefined(dialing.pollUnsafe(), "still within the deadline")
+      assert.isUndefined(reading.pollUnsafe(), "still within the deadline")
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(dialing)
+      assert.strictEqual(error._tag === "HandshakeError" ? error.reason._tag : error._tag, "Timeout")
+      assert.strictEqual((yield* Fiber.join(reading)).reason, "Closed")
+      yield* Deferred.await(dialerGone)
     })
   )
 })
