@@ -1,10 +1,11 @@
 /**
- * `npm run sim -- --nodes N [--rounds R] [--seed S] [--target T]`
+ * `npm run sim -- --nodes N [--rounds R] [--seed S] [--tick T] [--progress]`
  *
  * Runs a CAT network of N nodes (one seed) on the in-memory transport under
  * TestClock, then R CAT rounds, and prints as its last line one JSON object:
  * nodes, connected, minPeers, maxPeers, meanPeers, rounds, simulatedSeconds,
- * convergedAfterSeconds, churn, wallMs, heapMB.
+ * convergedAfterSeconds, churn, wallMs, heapMB. With `--progress`, a line
+ * per simulated second on stderr until the network has converged.
  */
 import { Effect, References } from "effect"
 import { Simulation } from "@catp2p/p2p"
@@ -31,8 +32,20 @@ if (nodes < 2 || nodes > 10_000) {
 }
 
 const report = await Effect.runPromise(
-  Simulation.run({ nodes, rounds, seed, limit: "30 minutes", tick: `${tick} seconds` }).pipe(
-    Effect.provideService(References.MinimumLogLevel, "Warn")
-  )
+  Simulation.run({
+    nodes,
+    rounds,
+    seed,
+    limit: "30 minutes",
+    tick: `${tick} seconds`,
+    ...(args.includes("--progress")
+      ? {
+          onProgress: (p: Simulation.Progress) =>
+            console.error(
+              `t=${p.simulatedSeconds}s ready=${p.ready}/${nodes} connections=${p.connections} wall=${(p.wallMs / 1000).toFixed(1)}s heap=${p.heapMB}MB`
+            )
+        }
+      : {})
+  }).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 )
 console.log(JSON.stringify(report))

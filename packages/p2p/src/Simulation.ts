@@ -228,6 +228,21 @@ export interface Report extends GraphStats {
 }
 
 /**
+ * Where a running simulation stands (see `run`'s `onProgress`).
+ *
+ * @since 0.1.0
+ */
+export interface Progress {
+  readonly simulatedSeconds: number
+  /** Nodes with at least `minReseed` peers. */
+  readonly ready: number
+  /** Open in-memory connections. */
+  readonly connections: number
+  readonly wallMs: number
+  readonly heapMB: number
+}
+
+/**
  * Runs a network of `nodes` from a single seed until every node has
  * `minReseed` peers (or `limit`), then `rounds` CAT rounds; reports the graph.
  * Runs under its own TestClock and a Random seeded with `seed`.
@@ -242,6 +257,8 @@ export const run = (options: {
   readonly limit?: Duration.Input
   readonly tick?: Duration.Input
   readonly now?: () => number
+  /** Called after every simulated second until the network has converged. */
+  readonly onProgress?: (progress: Progress) => void
 }) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -256,10 +273,21 @@ export const run = (options: {
       const config = yield* Effect.fromResult(Config.make(options.config ?? {}))
       const wanted = Math.min(config.minReseed, options.nodes - 1)
       // the peer counts first: the connectivity search only once they are reached
-      const converged = yield* advanceUntil(
-        () => minPeers(sim) >= wanted && stats(sim).connected,
-        options.limit ?? "10 minutes"
-      )
+      let second = 0
+      const converged = yield* advanceUntil(() => {
+        if (options.onProgress !== undefined) {
+          let ready = 0
+          for (const n of sim.nodes) if (n !== undefined && n.store.total >= wanted) ready++
+          options.onProgress({
+            simulatedSeconds: second++,
+            ready,
+            connections: sim.memory.openConnections,
+            wallMs: Math.round(now() - started),
+            heapMB: Math.round(process.memoryUsage().heapUsed / 1048576)
+          })
+        }
+        return minPeers(sim) >= wanted && stats(sim).connected
+      }, options.limit ?? "10 minutes")
       const before = peerSets(sim)
       const roundSeconds = Duration.toSeconds(config.roundTime)
       let simulated = converged
