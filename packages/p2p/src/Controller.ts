@@ -146,7 +146,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         peer.lastPeerRequest = now
         const own = peer.endpoint
         const payload = peer.protocol.makePeerShare(yield* shareFor((ep) => ep.ip === own.ip && ep.port === own.port))
-        if (payload.length > 0) peer.send({ type: ParcelType.PeerResponse, address: "", payload })
+        if (payload.length > 0) peer.sendControl({ type: ParcelType.PeerResponse, address: "", payload })
       })
 
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
@@ -165,7 +165,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             return Effect.andThen(Queue.takeN(inbound, drop), Queue.offer(inbound, app))
           }
           case ParcelType.Ping:
-            peer.send({ type: ParcelType.Pong, address: "", payload: PONG })
+            peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })
             return Effect.void
           case ParcelType.PeerRequest:
             return answerPeerRequest(peer)
@@ -223,7 +223,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           const waiter = yield* Deferred.make<Parcel.Parcel>()
           shareWaiters.set(peer.hash, waiter)
           peer.lastPeerSend = yield* Clock.currentTimeMillis
-          peer.send({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
+          peer.sendControl({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
           return yield* Deferred.await(waiter).pipe(Effect.timeoutOption(timeout))
         }).pipe(
           Effect.map((o) => (o._tag === "Some" ? o.value : undefined)),
@@ -253,7 +253,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             continue
           }
           if (now - peer.lastSend > pingAfter && peer.queue.size === 0) {
-            peer.send({ type: ParcelType.Ping, address: "", payload: PING })
+            peer.sendControl({ type: ParcelType.Ping, address: "", payload: PING })
           }
         }
       }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)

@@ -115,7 +115,10 @@ export interface PeerOptions {
   readonly traffic?: Traffic
 }
 
-const WRITE_BATCH = 256
+/** Most parcels one socket write carries. */
+const WRITE_BATCH = 1024
+/** About the most payload bytes one socket write carries (at least one parcel). */
+const WRITE_BATCH_BYTES = 256 * 1024
 
 /**
  * A connected peer.
@@ -187,6 +190,11 @@ export class Peer {
   /** Queues a parcel for sending; never blocks. Returns the number of older parcels dropped. */
   send(parcel: Parcel): number {
     return this.queue.offer(parcel)
+  }
+
+  /** Queues a p2p parcel (Ping, Pong, Peer-Request, Peer-Response) in the control lane, sent first; never drops an application parcel. */
+  sendControl(parcel: Parcel): number {
+    return this.queue.offerControl(parcel)
   }
 
   /** Ends the peer (Go: `Stop`): its scope's owner closes the connection. */
@@ -339,18 +347,21 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
     const { connection, protocol } = options
     for (;;) {
-      const batch = yield* peer.queue.take(WRITE_BATCH)
-      const frames: Array<Uint8Array> = []
+      // a batch: what queued while the last write was pending (or since the
+      // queue woke us), written as one buffer (one socket write)
+      const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
+      const frames: Array<Uint8Array> = new Array(batch.length)
       let bytes = 0
-      for (const parcel of batch) {
+      for (let i = 0; i < batch.length; i++) {
+        const parcel = batch[i]!
         const frame = protocol.encodeParcel(parcel)
         bytes += frame.length
         options.traffic?.sent(parcel.type, parcel.payload.length)
-        frames.push(frame)
+        frames[i] = frame
       }
       peer.writingSince = yield* Clock.currentTimeMillis
       yield* connection
-        .write(frames)
+        .write(frames.length === 1 ? frames : [concat(frames, bytes)])
         .pipe(Effect.mapError((e) => new PeerClosed({ reason: "WriteError", message: e.message })))
       peer.writingSince = undefined
       peer.messagesSent += batch.length
@@ -358,6 +369,17 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       peer.lastSend = yield* Clock.currentTimeMillis
     }
   })
+
+/** The frames of a batch as one buffer. */
+const concat = (frames: ReadonlyArray<Uint8Array>, bytes: number): Uint8Array => {
+  const out = new Uint8Array(bytes)
+  let at = 0
+  for (const frame of frames) {
+    out.set(frame, at)
+    at += frame.length
+  }
+  return out
+}
 
 /**
  * Starts a peer in the current scope: its reader and writer fibers run until
