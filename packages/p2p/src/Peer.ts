@@ -16,7 +16,7 @@ import type { Parcel } from "./Parcel.ts"
 import * as ParcelType from "./ParcelType.ts"
 import * as PeerHash from "./PeerHash.ts"
 import type { Protocol } from "./protocol/Protocol.ts"
-import { digest, ResendFilter } from "./ResendFilter.ts"
+import { fingerprint, ResendFilter } from "./ResendFilter.ts"
 import { type DropReason, SendQueue } from "./SendQueue.ts"
 import type { Traffic } from "./Traffic.ts"
 import type { Connection } from "./Transport.ts"
@@ -320,7 +320,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         peer.lastReceive = now
         if (ParcelType.isApplication(parcel.type)) {
           peer.lastApplication = now
-          if (resend !== undefined) resend.add(digest(parcel.payload), now)
+          if (resend !== undefined) resend.add(fingerprint(parcel.payload), now)
         }
         yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
       }
