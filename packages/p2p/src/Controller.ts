@@ -82,7 +82,17 @@ export interface NodeCounters {
  * @since 0.1.0
  */
 export interface ControllerService {
-  /** Application parcels from the network, oldest first; bounded by `channelCapacity`; when full, the older half is dropped (Go). */
+  /**
+   * Application parcels from the network, oldest first, bounded by
+   * `channelCapacity`. When it is full, the reader of a peer with a parcel
+   * for it waits for room (so TCP flow control slows that peer, and a
+   * sender pacing itself with `sendBlocking` loses nothing); when the
+   * application takes nothing for a whole node tick (1 s) while readers
+   * wait, the older half is dropped and counted in `droppedFromNetwork`
+   * (Go's policy, which drops at once), so a stalled application delays
+   * its peers' input by at most about two ticks at a time and never stops
+   * it. While a reader waits, its read deadline does not run.
+   */
   readonly inbound: Queue.Queue<Parcel.Parcel>
   readonly counters: NodeCounters
   /**
@@ -149,20 +159,46 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         if (payload.length > 0) peer.sendControl({ type: ParcelType.PeerResponse, address: "", payload })
       })
 
+      // back-pressure from the application queue (see `ControllerService.inbound`)
+      let delivered = 0
+      let deliveredAtTick = 0
+      let holding = 0
+      const holdForRoom = (app: Parcel.Parcel) => {
+        holding++
+        return Queue.offer(inbound, app).pipe(
+          Effect.onExit(() =>
+            Effect.sync(() => {
+              holding--
+              delivered++
+            })
+          ),
+          Effect.asVoid
+        )
+      }
+      /** Once a tick: if readers were held for a whole tick and the application took nothing, drop the older half (Go's policy). */
+      const releaseStalled = Effect.suspend(() => {
+        const stalled = holding > 0 && delivered === deliveredAtTick && Queue.isFullUnsafe(inbound)
+        deliveredAtTick = delivered
+        if (!stalled) return Effect.void
+        const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+        counters.droppedFromNetwork += drop
+        return Effect.asVoid(Queue.takeN(inbound, drop))
+      })
+
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
         switch (parcel.type) {
           case ParcelType.Message:
           case ParcelType.MessagePart: {
             const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
-            if (!Queue.isFullUnsafe(inbound)) {
-              Queue.offerUnsafe(inbound, app)
+            if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
+              delivered++
               return Effect.void
             }
-            // full: drop the older half, as Go's ParcelChannel does
-            const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
-            counters.droppedFromNetwork += drop
-            return Effect.andThen(Queue.takeN(inbound, drop), Queue.offer(inbound, app))
+            // full: hold this peer's reader until the application makes room
+            // (TCP flow control then slows the peer); the tick drops the
+            // older half if the application takes nothing for a whole tick
+            return holdForRoom(app)
           }
           case ParcelType.Ping:
             peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })
@@ -237,6 +273,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const writeDeadline = Duration.toMillis(config.writeDeadline)
       yield* Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
+        yield* releaseStalled
         for (const peer of store.all()) {
           peer.tick(now)
           const late = peer.overdue(now, readDeadline, writeDeadline)

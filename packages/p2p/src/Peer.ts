@@ -138,7 +138,7 @@ export class Peer {
   readonly resend: ResendFilter | undefined
   private readonly isSpecialFn: () => boolean
   lastReceive = 0
-  /** Clock time bytes last arrived (read deadline). */
+  /** Clock time bytes last arrived, or the current read started (read deadline). */
   lastRead: number
   /** Clock time the pending write started, or undefined (write deadline). */
   writingSince: number | undefined = undefined
@@ -296,7 +296,10 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
     const resend = peer.resend
     for (;;) {
       // the read deadline is enforced by the node's once-a-second check
-      // (see `overdue`), not by a timer per read
+      // (see `overdue`), not by a timer per read; like Go's, it runs from
+      // the start of each read, so time spent waiting for room in the
+      // application queue does not count against the peer
+      peer.lastRead = yield* Clock.currentTimeMillis
       const chunks = yield* connection.read.pipe(
         Effect.mapError(
           (e) => new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
