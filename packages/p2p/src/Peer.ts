@@ -353,36 +353,19 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       // a batch: what queued while the last write was pending (or since the
       // queue woke us), written as one buffer (one socket write)
       const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
-      const frames: Array<Uint8Array> = new Array(batch.length)
-      let bytes = 0
-      for (let i = 0; i < batch.length; i++) {
-        const parcel = batch[i]!
-        const frame = protocol.encodeParcel(parcel)
-        bytes += frame.length
-        options.traffic?.sent(parcel.type, parcel.payload.length)
-        frames[i] = frame
-      }
+      const bytes = protocol.encodeParcels(batch)
+      if (options.traffic !== undefined)
+        for (const parcel of batch) options.traffic.sent(parcel.type, parcel.payload.length)
       peer.writingSince = yield* Clock.currentTimeMillis
       yield* connection
-        .write(frames.length === 1 ? frames : [concat(frames, bytes)])
+        .write([bytes])
         .pipe(Effect.mapError((e) => new PeerClosed({ reason: "WriteError", message: e.message })))
       peer.writingSince = undefined
       peer.messagesSent += batch.length
-      peer.bytesSent += bytes
+      peer.bytesSent += bytes.length
       peer.lastSend = yield* Clock.currentTimeMillis
     }
   })
-
-/** The frames of a batch as one buffer. */
-const concat = (frames: ReadonlyArray<Uint8Array>, bytes: number): Uint8Array => {
-  const out = new Uint8Array(bytes)
-  let at = 0
-  for (const frame of frames) {
-    out.set(frame, at)
-    at += frame.length
-  }
-  return out
-}
 
 /**
  * Starts a peer in the current scope: its reader and writer fibers run until
