@@ -55,10 +55,28 @@ export class Encoder {
    */
   encode<A>(type: Type<A>, value: A): Uint8Array {
     const d = desc(type)
+    this.#w.pos = 0
+    this.#segments.length = 0
+    this.#append(d, value)
+    return this.#collect()
+  }
+
+  /**
+   * Encodes several values of `type` in order, as consecutive `encode`
+   * calls would, and returns their bytes as one fresh `Uint8Array` (one
+   * allocation and one copy for the whole batch).
+   */
+  encodeMany<A>(type: Type<A>, values: ReadonlyArray<A>): Uint8Array {
+    const d = desc(type)
+    this.#w.pos = 0
+    this.#segments.length = 0
+    for (let i = 0; i < values.length; i++) this.#append(d, values[i]!)
+    return this.#collect()
+  }
+
+  /** Appends one value message (and the definitions it needs) to the scratch buffer. */
+  #append(d: Desc, value: unknown): void {
     const w = this.#w
-    const segs = this.#segments
-    w.pos = 0
-    segs.length = 0
     const id = basicId(d) ?? this.typeIds.register(d)
     this.#sendType(d)
     const start = this.#open()
@@ -71,6 +89,12 @@ export class Encoder {
       codec.write(w, value)
     }
     this.#close(start)
+  }
+
+  /** The messages in the scratch buffer as one fresh array. */
+  #collect(): Uint8Array {
+    const w = this.#w
+    const segs = this.#segments
     let total = 0
     for (let i = 0; i < segs.length; i += 2) total += segs[i + 1]! - segs[i]!
     const out = new Uint8Array(total)

@@ -47,6 +47,20 @@ describe("round trip", () => {
     )
   })
 
+  it("encodeMany gives the bytes of consecutive encode calls, type definitions included once", () => {
+    fc.assert(
+      fc.property(sampleArb(4, 5), fc.nat({ max: 5 }), ({ spec, values }, split) => {
+        const type = typeOf(spec)
+        const at = Math.min(split, values.length)
+        const enc = new Gob.Encoder()
+        const bytes = concat(enc.encodeMany(type, values.slice(0, at)), enc.encodeMany(type, values.slice(at)))
+        expect(bytes).toEqual(encodeStream(type, values))
+        expect(new Gob.Encoder().encodeMany(type, [])).toEqual(new Uint8Array(0))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
   it("small streams split at every byte boundary, and fed byte by byte", () => {
     fc.assert(
       fc.property(sampleArb(3, 3), ({ spec, values }) => {

@@ -87,7 +87,17 @@ export interface NodeCounters {
  * @since 0.1.0
  */
 export interface ControllerService {
-  /** Application parcels from the network, oldest first; bounded by `channelCapacity`; when full, the older half is dropped (Go). */
+  /**
+   * Application parcels from the network, oldest first, bounded by
+   * `channelCapacity`. When it is full, the reader of a peer with a parcel
+   * for it waits for room (so TCP flow control slows that peer, and a
+   * sender pacing itself with `sendBlocking` loses nothing); when the
+   * application takes nothing for a whole node tick (1 s) while readers
+   * wait, the older half is dropped and counted in `droppedFromNetwork`
+   * (Go's policy, which drops at once), so a stalled application delays
+   * its peers' input by at most about two ticks at a time and never stops
+   * it. While a reader waits, its read deadline does not run.
+   */
   readonly inbound: Queue.Queue<Parcel.Parcel>
   readonly counters: NodeCounters
   /**
@@ -151,7 +161,33 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         peer.lastPeerRequest = now
         const own = peer.endpoint
         const payload = peer.protocol.makePeerShare(yield* shareFor((ep) => ep.ip === own.ip && ep.port === own.port))
-        if (payload.length > 0) peer.send({ type: ParcelType.PeerResponse, address: "", payload })
+        if (payload.length > 0) peer.sendControl({ type: ParcelType.PeerResponse, address: "", payload })
+      })
+
+      // back-pressure from the application queue (see `ControllerService.inbound`)
+      let delivered = 0
+      let deliveredAtTick = 0
+      let holding = 0
+      const holdForRoom = (app: Parcel.Parcel) => {
+        holding++
+        return Queue.offer(inbound, app).pipe(
+          Effect.onExit(() =>
+            Effect.sync(() => {
+              holding--
+              delivered++
+            })
+          ),
+          Effect.asVoid
+        )
+      }
+      /** Once a tick: if readers were held for a whole tick and the application took nothing, drop the older half (Go's policy). */
+      const releaseStalled = Effect.suspend(() => {
+        const stalled = holding > 0 && delivered === deliveredAtTick && Queue.isFullUnsafe(inbound)
+        deliveredAtTick = delivered
+        if (!stalled) return Effect.void
+        const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+        counters.droppedFromNetwork += drop
+        return Effect.asVoid(Queue.takeN(inbound, drop))
       })
 
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
@@ -160,17 +196,17 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           case ParcelType.MessagePart: {
             const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
-            if (!Queue.isFullUnsafe(inbound)) {
-              Queue.offerUnsafe(inbound, app)
+            if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
+              delivered++
               return Effect.void
             }
-            // full: drop the older half, as Go's ParcelChannel does
-            const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
-            counters.droppedFromNetwork += drop
-            return Effect.andThen(Queue.takeN(inbound, drop), Queue.offer(inbound, app))
+            // full: hold this peer's reader until the application makes room
+            // (TCP flow control then slows the peer); the tick drops the
+            // older half if the application takes nothing for a whole tick
+            return holdForRoom(app)
           }
           case ParcelType.Ping:
-            peer.send({ type: ParcelType.Pong, address: "", payload: PONG })
+            peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })
             return Effect.void
           case ParcelType.PeerRequest:
             return answerPeerRequest(peer)
@@ -228,7 +264,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           const waiter = yield* Deferred.make<Parcel.Parcel>()
           shareWaiters.set(peer.hash, waiter)
           peer.lastPeerSend = yield* Clock.currentTimeMillis
-          peer.send({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
+          peer.sendControl({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
           return yield* Deferred.await(waiter).pipe(Effect.timeoutOption(timeout))
         }).pipe(
           Effect.map((o) => (o._tag === "Some" ? o.value : undefined)),
@@ -242,6 +278,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const writeDeadline = Duration.toMillis(config.writeDeadline)
       yield* Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
+        yield* releaseStalled
         for (const peer of store.all()) {
           peer.tick(now)
           const late = peer.overdue(now, readDeadline, writeDeadline)
@@ -258,7 +295,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             continue
           }
           if (now - peer.lastSend > pingAfter && peer.queue.size === 0) {
-            peer.send({ type: ParcelType.Ping, address: "", payload: PING })
+            peer.sendControl({ type: ParcelType.Ping, address: "", payload: PING })
           }
         }
       }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)

@@ -79,7 +79,14 @@ export interface NetworkService {
   readonly send: (parcel: Parcel) => Effect.Effect<number>
   /** Like `send`, but waits for room in the targets' queues instead of dropping. */
   readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number>
-  /** Application parcels from the network; `address` is the sender's peer hash. One shared queue: each parcel reaches one reader. */
+  /**
+   * Application parcels from the network; `address` is the sender's peer
+   * hash. One shared queue of `channelCapacity`: each parcel reaches one
+   * reader. When the application falls behind, peers are slowed down
+   * (their readers wait for room) rather than their parcels dropped; only
+   * an application that takes nothing for a whole node tick (1 s) loses the older
+   * half of the queue (counted as `droppedFromNetwork`).
+   */
   readonly messages: Stream.Stream<Parcel>
   /** Connected peers. */
   readonly total: Effect.Effect<number>

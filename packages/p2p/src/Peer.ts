@@ -16,7 +16,7 @@ import type { Parcel } from "./Parcel.ts"
 import * as ParcelType from "./ParcelType.ts"
 import * as PeerHash from "./PeerHash.ts"
 import type { Protocol } from "./protocol/Protocol.ts"
-import { digest, ResendFilter } from "./ResendFilter.ts"
+import { fingerprint, ResendFilter } from "./ResendFilter.ts"
 import { type DropReason, SendQueue } from "./SendQueue.ts"
 import * as Stackless from "./Stackless.ts"
 import type { Traffic } from "./Traffic.ts"
@@ -116,7 +116,10 @@ export interface PeerOptions {
   readonly traffic?: Traffic
 }
 
-const WRITE_BATCH = 256
+/** Most parcels one socket write carries. */
+const WRITE_BATCH = 1024
+/** About the most payload bytes one socket write carries (at least one parcel). */
+const WRITE_BATCH_BYTES = 256 * 1024
 
 /**
  * A connected peer.
@@ -136,7 +139,7 @@ export class Peer {
   readonly resend: ResendFilter | undefined
   private readonly isSpecialFn: () => boolean
   lastReceive = 0
-  /** Clock time bytes last arrived (read deadline). */
+  /** Clock time bytes last arrived, or the current read started (read deadline). */
   lastRead: number
   /** Clock time the pending write started, or undefined (write deadline). */
   writingSince: number | undefined = undefined
@@ -188,6 +191,11 @@ export class Peer {
   /** Queues a parcel for sending; never blocks. Returns the number of older parcels dropped. */
   send(parcel: Parcel): number {
     return this.queue.offer(parcel)
+  }
+
+  /** Queues a p2p parcel (Ping, Pong, Peer-Request, Peer-Response) in the control lane, sent first; never drops an application parcel. */
+  sendControl(parcel: Parcel): number {
+    return this.queue.offerControl(parcel)
   }
 
   /** Ends the peer (Go: `Stop`): its scope's owner closes the connection. */
@@ -289,7 +297,10 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
     const resend = peer.resend
     for (;;) {
       // the read deadline is enforced by the node's once-a-second check
-      // (see `overdue`), not by a timer per read
+      // (see `overdue`), not by a timer per read; like Go's, it runs from
+      // the start of each read, so time spent waiting for room in the
+      // application queue does not count against the peer
+      peer.lastRead = yield* Clock.currentTimeMillis
       const chunks = yield* connection.read.pipe(
         Effect.mapError((e) =>
           Stackless.make(
@@ -317,7 +328,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         peer.lastReceive = now
         if (ParcelType.isApplication(parcel.type)) {
           peer.lastApplication = now
-          if (resend !== undefined) resend.add(digest(parcel.payload), now)
+          if (resend !== undefined) resend.add(fingerprint(parcel.payload), now)
         }
         yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
       }
@@ -344,24 +355,21 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
     const { connection, protocol } = options
     for (;;) {
-      const batch = yield* peer.queue.take(WRITE_BATCH)
-      const frames: Array<Uint8Array> = []
-      let bytes = 0
-      for (const parcel of batch) {
-        const frame = protocol.encodeParcel(parcel)
-        bytes += frame.length
-        options.traffic?.sent(parcel.type, parcel.payload.length)
-        frames.push(frame)
-      }
+      // a batch: what queued while the last write was pending (or since the
+      // queue woke us), written as one buffer (one socket write)
+      const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
+      const bytes = protocol.encodeParcels(batch)
+      if (options.traffic !== undefined)
+        for (const parcel of batch) options.traffic.sent(parcel.type, parcel.payload.length)
       peer.writingSince = yield* Clock.currentTimeMillis
       yield* connection
-        .write(frames)
+        .write([bytes])
         .pipe(
           Effect.mapError((e) => Stackless.make(() => new PeerClosed({ reason: "WriteError", message: e.message })))
         )
       peer.writingSince = undefined
       peer.messagesSent += batch.length
-      peer.bytesSent += bytes
+      peer.bytesSent += bytes.length
       peer.lastSend = yield* Clock.currentTimeMillis
     }
   })

@@ -19,7 +19,7 @@ import { NodeConfig } from "./NodeConfig.ts"
 import * as Parcel from "./Parcel.ts"
 import type { Peer } from "./Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
-import { digest } from "./ResendFilter.ts"
+import { fingerprint } from "./ResendFilter.ts"
 
 /**
  * @since 0.1.0
@@ -44,7 +44,7 @@ export class Router extends Context.Service<Router, RouterService>()("@catp2p/p2
       const notResent = (peers: ReadonlyArray<Peer>, payload: Uint8Array) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           if (!config.peerResendFilter || peers.length === 0) return peers
-          const key = digest(payload)
+          const key = fingerprint(payload)
           return peers.filter((p) => p.resend === undefined || !p.resend.has(key, now))
         })
 

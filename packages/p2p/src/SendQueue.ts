@@ -5,10 +5,26 @@
  * dropping half at once leaves room for a burst instead of dropping on every
  * new parcel.
  *
+ * Two lanes: application parcels (`offer`, `offerWait`) in a queue of
+ * `capacity`, and the node's own p2p parcels (Ping, Pong, Peer-Request,
+ * Peer-Response: `offerControl`) in a small lane of their own that the
+ * writer drains first. A control parcel never drops an application parcel
+ * (so a sender pacing itself with `offerWait` loses nothing), and a full
+ * application queue never delays or drops a control parcel; when the
+ * control lane itself is full (a peer that pings faster than it reads) its
+ * oldest control parcel is dropped, counted as `Full`. Go has one queue for
+ * both; this is a catp2p refinement.
+ *
  * Every drop is counted by reason ({@link DropReason}): `Full` (the older half
  * dropped for a new parcel), `Closed` (parcels still queued when the peer
  * ended, and parcels offered after). A slow reader only fills its own queue:
  * `offer` never waits, so senders and the other peers are never blocked.
+ *
+ * Wake-ups are deferred: a parcel offered to an empty queue wakes the
+ * waiting writer, which then yields once before taking, so that the parcels
+ * the sender offers in the meantime form one batch (one socket write)
+ * instead of one write each; a sender waiting in `offerWait` likewise yields
+ * once it is woken.
  *
  * @since 0.1.0
  */
@@ -23,12 +39,20 @@ import type { Parcel } from "./Parcel.ts"
 export type DropReason = "Full" | "Closed"
 
 /**
+ * Control parcels a peer's queue holds before the oldest is dropped.
+ *
+ * @since 0.1.0
+ */
+export const CONTROL_CAPACITY = 64
+
+/**
  * @since 0.1.0
  */
 export class SendQueue {
   readonly capacity: number
   private items: Array<Parcel> = []
   private head = 0
+  private control: Array<Parcel> = []
   private readonly ready = Latch.makeUnsafe(false)
   private readonly space = Latch.makeUnsafe(true)
   private closed = false
@@ -51,25 +75,30 @@ export class SendQueue {
     return { Full: this.droppedFull, Closed: this.droppedClosed }
   }
 
-  /** Parcels waiting. */
+  /** Parcels waiting, both lanes. */
   get size(): number {
+    return this.items.length - this.head + this.control.length
+  }
+
+  /** Application parcels waiting. */
+  private get queued(): number {
     return this.items.length - this.head
   }
 
-  /** size / capacity (Go: `FillRatio`). */
+  /** Application parcels waiting / capacity (Go: `FillRatio`). */
   get fillRatio(): number {
-    return this.size / this.capacity
+    return this.queued / this.capacity
   }
 
-  /** Enqueues a parcel; returns how many older parcels were dropped to make room. */
+  /** Enqueues an application parcel; returns how many older parcels were dropped to make room. */
   offer(parcel: Parcel): number {
     if (this.closed) {
       this.droppedClosed++
       return 0
     }
     let dropped = 0
-    if (this.size >= this.capacity) {
-      dropped = Math.max(1, Math.floor(this.size / 2))
+    if (this.queued >= this.capacity) {
+      dropped = Math.max(1, Math.floor(this.queued / 2))
       this.head += dropped
       this.droppedFull += dropped
     }
@@ -78,27 +107,54 @@ export class SendQueue {
       this.head = 0
     }
     this.items.push(parcel)
+    if (this.queued >= this.capacity) this.space.closeUnsafe()
     this.ready.openUnsafe()
-    if (this.size >= this.capacity) this.space.closeUnsafe()
     return dropped
   }
 
-  /** Enqueues a parcel, waiting while the queue is full instead of dropping. */
+  /**
+   * Enqueues a control parcel (Ping, Pong, Peer-Request, Peer-Response) in
+   * its own lane, sent before the application parcels; never drops one of
+   * those. Returns how many control parcels were dropped to make room.
+   */
+  offerControl(parcel: Parcel): number {
+    if (this.closed) {
+      this.droppedClosed++
+      return 0
+    }
+    let dropped = 0
+    if (this.control.length >= CONTROL_CAPACITY) {
+      this.control.shift()
+      this.droppedFull++
+      dropped = 1
+    }
+    this.control.push(parcel)
+    this.ready.openUnsafe()
+    return dropped
+  }
+
+  /** Enqueues an application parcel, waiting while the queue is full instead of dropping. */
   offerWait(parcel: Parcel): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.closed || this.size < this.capacity) {
+      if (this.closed || this.queued < this.capacity) {
         this.offer(parcel)
         return Effect.void
       }
-      return Effect.andThen(this.space.await, () => this.offerWait(parcel))
+      // woken inside the writer's take: yield, so the writer writes first
+      return Effect.andThen(Effect.andThen(this.space.await, Effect.yieldNow), () => this.offerWait(parcel))
     })
   }
 
-  /** Waits until parcels are queued, then takes up to `max` of them, oldest first. */
-  take(max: number): Effect.Effect<ReadonlyArray<Parcel>> {
+  /**
+   * Waits until parcels are queued, then takes control parcels first, then
+   * application parcels, oldest first: up to `max` parcels and, past the
+   * first, up to about `maxBytes` of payload.
+   */
+  take(max: number, maxBytes = Number.POSITIVE_INFINITY): Effect.Effect<ReadonlyArray<Parcel>> {
     return Effect.suspend(() => {
-      if (this.size > 0) return Effect.succeed(this.takeNow(max))
-      return Effect.andThen(this.ready.await, () => this.take(max))
+      if (this.size > 0) return Effect.succeed(this.takeNow(max, maxBytes))
+      // woken inside the sender's offer: yield first, so a batch can form
+      return Effect.andThen(Effect.andThen(this.ready.await, Effect.yieldNow), () => this.take(max, maxBytes))
     })
   }
 
@@ -108,19 +164,36 @@ export class SendQueue {
     this.closed = true
     this.items = []
     this.head = 0
+    this.control = []
+    this.ready.closeUnsafe()
     this.space.openUnsafe()
   }
 
-  private takeNow(max: number): ReadonlyArray<Parcel> {
-    const n = Math.min(max, this.size)
-    const out = this.items.slice(this.head, this.head + n)
-    this.head += n
-    this.space.openUnsafe()
-    if (this.head === this.items.length) {
+  private takeNow(max: number, maxBytes: number): ReadonlyArray<Parcel> {
+    let out: Array<Parcel>
+    let bytes = 0
+    if (this.control.length > 0) {
+      out = this.control
+      this.control = []
+      for (const p of out) bytes += p.payload.length
+    } else {
+      out = []
+    }
+    const items = this.items
+    let i = this.head
+    const end = items.length
+    while (i < end && out.length < max && (out.length === 0 || bytes < maxBytes)) {
+      const p = items[i++]!
+      bytes += p.payload.length
+      out.push(p)
+    }
+    this.head = i
+    if (this.head === end) {
       this.items = []
       this.head = 0
       this.ready.closeUnsafe()
     }
+    if (this.queued < this.capacity) this.space.openUnsafe()
     return out
   }
 }

@@ -33,19 +33,22 @@
  * @since 0.1.0
  */
 import * as Http from "node:http"
-import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
-import * as OtelMetrics from "@effect/opentelemetry/OtelMetrics"
-import * as Resource from "@effect/opentelemetry/Resource"
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor
-} from "@opentelemetry/sdk-trace-base"
+import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Context, Effect, Layer, Result, Schema } from "effect"
+
+// The OpenTelemetry SDK and exporters are loaded on first use, when a layer
+// of this module is built: importing `@catp2p/p2p` does not load them (they
+// were most of its import time), and a node without telemetry never does.
+const sdkTraceBase = Effect.promise(() => import("@opentelemetry/sdk-trace-base"))
+const nodeSdk = Effect.promise(() => import("@effect/opentelemetry/NodeSdk"))
+const otlpExporter = Effect.promise(() => import("@opentelemetry/exporter-trace-otlp-http"))
+const prometheusModules = Effect.promise(() =>
+  Promise.all([
+    import("@opentelemetry/exporter-prometheus"),
+    import("@effect/opentelemetry/OtelMetrics"),
+    import("@effect/opentelemetry/Resource")
+  ])
+)
 
 /**
  * A telemetry setting that does not work: a bad `host:port`, a port in use.
@@ -139,6 +142,7 @@ export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEn
     PrometheusEndpoint,
     Effect.gen(function* () {
       const path = options.path ?? "/metrics"
+      const [{ PrometheusExporter }, OtelMetrics, Resource] = yield* prometheusModules
       const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
       const producer = yield* OtelMetrics.makeProducer().pipe(
         Effect.provide(Resource.layer({ serviceName: options.serviceName ?? "catp2p" }))
@@ -180,13 +184,19 @@ export const tracing = (
   options: TracingOptions = {}
 ): Layer.Layer<never> => {
   const list: ReadonlyArray<SpanExporter> = Array.isArray(exporters) ? exporters : [exporters as SpanExporter]
-  const processors = list.map(
-    (e): SpanProcessor => (options.batch === false ? new SimpleSpanProcessor(e) : new BatchSpanProcessor(e))
+  return Layer.unwrap(
+    Effect.gen(function* () {
+      const { BatchSpanProcessor, SimpleSpanProcessor } = yield* sdkTraceBase
+      const NodeSdk = yield* nodeSdk
+      const processors = list.map(
+        (e): SpanProcessor => (options.batch === false ? new SimpleSpanProcessor(e) : new BatchSpanProcessor(e))
+      )
+      return NodeSdk.layer(() => ({
+        spanProcessor: processors,
+        resource: { serviceName: options.serviceName ?? "catp2p" }
+      }))
+    })
   )
-  return NodeSdk.layer(() => ({
-    spanProcessor: processors,
-    resource: { serviceName: options.serviceName ?? "catp2p" }
-  }))
 }
 
 /**
@@ -195,7 +205,11 @@ export const tracing = (
  * @since 0.1.0
  */
 export const consoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
-  Layer.suspend(() => tracing(new ConsoleSpanExporter(), { ...options, batch: false }))
+  Layer.unwrap(
+    Effect.map(sdkTraceBase, ({ ConsoleSpanExporter }) =>
+      tracing(new ConsoleSpanExporter(), { ...options, batch: false })
+    )
+  )
 
 /**
  * @since 0.1.0
@@ -213,13 +227,15 @@ export interface OtlpOptions extends TracingOptions {
  * @since 0.1.0
  */
 export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
-  Layer.suspend(() =>
-    tracing(
-      new OTLPTraceExporter({
-        url: options.url,
-        ...(options.headers === undefined ? {} : { headers: options.headers })
-      }),
-      options
+  Layer.unwrap(
+    Effect.map(otlpExporter, ({ OTLPTraceExporter }) =>
+      tracing(
+        new OTLPTraceExporter({
+          url: options.url,
+          ...(options.headers === undefined ? {} : { headers: options.headers })
+        }),
+        options
+      )
     )
   )
 
@@ -244,11 +260,20 @@ export interface Options {
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<never, TelemetryError> => {
-  const exporters: Array<SpanExporter> = []
-  if (options.console === true) exporters.push(new ConsoleSpanExporter())
-  if (options.otlp !== undefined) exporters.push(new OTLPTraceExporter({ url: options.otlp }))
   const named = options.serviceName === undefined ? {} : { serviceName: options.serviceName }
-  const traces: Layer.Layer<never> = exporters.length === 0 ? Layer.empty : tracing(exporters, named)
+  const traces: Layer.Layer<never> =
+    options.console !== true && options.otlp === undefined
+      ? Layer.empty
+      : Layer.unwrap(
+          Effect.gen(function* () {
+            const exporters: Array<SpanExporter> = []
+            if (options.console === true) exporters.push(new (yield* sdkTraceBase).ConsoleSpanExporter())
+            if (options.otlp !== undefined) {
+              exporters.push(new (yield* otlpExporter).OTLPTraceExporter({ url: options.otlp }))
+            }
+            return tracing(exporters, named)
+          })
+        )
   if (options.metrics === undefined) return traces
   const at = typeof options.metrics === "string" ? parseHostPort(options.metrics) : Result.succeed(options.metrics)
   if (Result.isFailure(at)) return Layer.effectDiscard(Effect.fail(at.failure))

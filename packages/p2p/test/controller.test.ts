@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Result } from "effect"
+import { Duration, Effect, Fiber, Result, Stream } from "effect"
 import { Endpoint, Parcel, ParcelType } from "@catp2p/p2p"
 import { eventually, rawPeer, readParcels, receive, show, startNode, text } from "./node-support.ts"
 
@@ -94,6 +94,32 @@ describe("the controller", () => {
       assert.strictEqual(show((yield* receive(C, 1))[0]!), "gossip")
       // a different payload goes to both
       assert.strictEqual(yield* B.network.send(Parcel.make(Parcel.FullBroadcast, text("new"))), 2)
+    })
+  )
+
+  it.live("a paced sender loses nothing to an application slower than the network: its reader waits for room", () =>
+    Effect.gen(function* () {
+      const B = yield* startNode({ channelCapacity: 8 })
+      const A = yield* startNode({ channelCapacity: 8 })
+      const peer = yield* A.network.dial(B.endpoint)
+      const n = 300
+      const reading = yield* Effect.forkChild(
+        B.network.messages.pipe(
+          Stream.take(n),
+          Stream.tap(() => Effect.sleep("1 millis")),
+          Stream.runCollect
+        )
+      )
+      for (let i = 0; i < n; i++) yield* A.network.sendBlocking(Parcel.make(peer.hash, text(`m${i}`)))
+      const got = yield* Fiber.join(reading).pipe(
+        Effect.timeoutOrElse({ duration: "20 seconds", orElse: () => Effect.die(new Error("parcels lost")) })
+      )
+      assert.deepStrictEqual(
+        got.map(show),
+        Array.from({ length: n }, (_, i) => `m${i}`)
+      )
+      assert.strictEqual(B.controller.counters.droppedFromNetwork, 0)
+      assert.strictEqual((yield* A.network.info).dropped, 0)
     })
   )
 

@@ -135,3 +135,39 @@ describe("protocols 9 and 10: properties", () => {
     expect(r._tag === "Failure" && r.error.reason).toMatchObject({ _tag: "Rejected", alternatives: [] })
   })
 })
+
+describe("encodeParcels (a write batch)", () => {
+  const all = { ...makers, 11: () => new Wire.V11.V11() } as const
+  for (const version of [9, 10, 11] as const) {
+    it(`v${version}: the bytes of encodeParcel of each, concatenated, whatever was sent before`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(parcelArb, { maxLength: 3 }),
+          fc.array(fc.array(parcelArb, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 }),
+          (before, batches) => {
+            const one = all[version]()
+            const many = all[version]()
+            for (const p of before) expect(many.encodeParcel(p)).toEqual(one.encodeParcel(p))
+            for (const batch of batches) {
+              const parts = batch.map((p) => one.encodeParcel(p))
+              const joined = new Uint8Array(parts.reduce((n, b) => n + b.length, 0))
+              let at = 0
+              for (const b of parts) {
+                joined.set(b, at)
+                at += b.length
+              }
+              expect(toHex(many.encodeParcels(batch))).toBe(toHex(joined))
+            }
+            // and they decode back, in order
+            const rx = all[version]()
+            const bytes = all[version]().encodeParcels(batches.flat())
+            expect(drainParcels(rx, [bytes]).map((p) => [p.type, toHex(p.payload)])).toEqual(
+              batches.flat().map((p) => [p.type, toHex(p.payload)])
+            )
+          }
+        ),
+        { numRuns: 80 }
+      )
+    })
+  }
+})

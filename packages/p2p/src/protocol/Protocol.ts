@@ -59,6 +59,8 @@ export interface Protocol {
   decodeHandshake(): Decoded<Handshake, ProtocolError>
   /** The bytes of one parcel (Go: `Send`). */
   encodeParcel(parcel: Parcel): Uint8Array
+  /** The bytes of several parcels in order, as one array: what `encodeParcel` of each would give, concatenated. */
+  encodeParcels(parcels: ReadonlyArray<Parcel>): Uint8Array
   /** The next parcel, checked like Go's `Receive` + `Parcel.Valid`; its address is the wire's. */
   decodeParcel(): Decoded<Parcel, ProtocolError>
   /** A Peer-Response payload listing `endpoints` (Go: `MakePeerShare`). */

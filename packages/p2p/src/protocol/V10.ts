@@ -46,6 +46,13 @@ export class V10 implements Protocol {
     return this.stream.encoder.encode(V10Msg, { Type: parcel.type, Payload: parcel.payload })
   }
 
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
+    return this.stream.encoder.encodeMany(
+      V10Msg,
+      parcels.map((p) => ({ Type: p.type, Payload: p.payload }))
+    )
+  }
+
   /**
    * The next `V10Msg`. Stricter than Go: the remote type must be named
    * `V10Msg` (Go would accept a `V9Msg` by matching the `Payload` field).

@@ -43,25 +43,35 @@ const writeVarint = (out: Uint8Array, pos: number, n: number): number => {
   return pos
 }
 
-const writeFrameHeader = (out: Uint8Array, size: number): void => {
-  out[0] = size >>> 24
-  out[1] = (size >>> 16) & 0xff
-  out[2] = (size >>> 8) & 0xff
-  out[3] = size & 0xff
-}
-
 /**
  * A `V11Msg{Type, Payload}` body, hand-encoded (proto3: zero fields omitted).
  *
  * @since 0.1.0
  */
 export const encodeMsgFrame = (type: number, payload: Uint8Array): Uint8Array => {
-  const typeBytes = type === 0 ? 0 : 1 + varintSize(type)
-  const payloadBytes = payload.length === 0 ? 0 : 1 + varintSize(payload.length) + payload.length
-  const size = typeBytes + payloadBytes
-  const out = new Uint8Array(4 + size)
-  writeFrameHeader(out, size)
-  let pos = 4
+  const out = new Uint8Array(msgFrameSize(type, payload))
+  writeMsgFrame(out, 0, type, payload)
+  return out
+}
+
+const writeFrameHeader = (out: Uint8Array, at: number, size: number): void => {
+  out[at] = size >>> 24
+  out[at + 1] = (size >>> 16) & 0xff
+  out[at + 2] = (size >>> 8) & 0xff
+  out[at + 3] = size & 0xff
+}
+
+/** Bytes of the frame of a `V11Msg{Type, Payload}`: length prefix and body. */
+const msgFrameSize = (type: number, payload: Uint8Array): number =>
+  4 +
+  (type === 0 ? 0 : 1 + varintSize(type)) +
+  (payload.length === 0 ? 0 : 1 + varintSize(payload.length) + payload.length)
+
+/** Writes the frame of a `V11Msg{Type, Payload}` at `out[at..]`; returns where it ends. */
+const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8Array): number => {
+  const size = msgFrameSize(type, payload) - 4
+  writeFrameHeader(out, at, size)
+  let pos = at + 4
   if (type !== 0) {
     out[pos++] = 0x08
     pos = writeVarint(out, pos, type)
@@ -70,7 +80,24 @@ export const encodeMsgFrame = (type: number, payload: Uint8Array): Uint8Array =>
     out[pos++] = 0x12
     pos = writeVarint(out, pos, payload.length)
     out.set(payload, pos)
+    pos += payload.length
   }
+  return pos
+}
+
+/**
+ * The frames of several `V11Msg`s in order, in one allocation.
+ *
+ * @since 0.1.0
+ */
+export const encodeMsgFrames = (
+  parcels: ReadonlyArray<{ readonly type: number; readonly payload: Uint8Array }>
+): Uint8Array => {
+  let total = 0
+  for (let i = 0; i < parcels.length; i++) total += msgFrameSize(parcels[i]!.type, parcels[i]!.payload)
+  const out = new Uint8Array(total)
+  let at = 0
+  for (let i = 0; i < parcels.length; i++) at = writeMsgFrame(out, at, parcels[i]!.type, parcels[i]!.payload)
   return out
 }
 
@@ -213,6 +240,10 @@ export class V11 implements Protocol {
 
   encodeParcel(parcel: Parcel.Parcel): Uint8Array {
     return encodeMsgFrame(parcel.type, parcel.payload)
+  }
+
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
+    return encodeMsgFrames(parcels)
   }
 
   decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {

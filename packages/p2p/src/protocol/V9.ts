@@ -228,11 +228,22 @@ export class V9 implements Protocol {
   }
 
   encodeParcel(parcel: Parcel.Parcel): Uint8Array {
+    return this.stream.encoder.encode(V9Msg, this.message(parcel))
+  }
+
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
+    return this.stream.encoder.encodeMany(
+      V9Msg,
+      parcels.map((p) => this.message(p))
+    )
+  }
+
+  private message(parcel: Parcel.Parcel): V9Msg {
     const { local } = this
-    return this.stream.encoder.encode(V9Msg, {
+    return {
       Header: header(local.network, 9, parcel.type, parcel.address, local.nodeId, local.listenPort, parcel.payload),
       Payload: parcel.payload
-    })
+    }
   }
 
   /** Go's `ProtocolV9.Receive` with `V9Msg.Valid`, then `Parcel.Valid`. */
