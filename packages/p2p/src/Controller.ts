@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Queue, Schedule } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
 import { Guard } from "./Guard.ts"
 import type { Handshake } from "./Handshake.ts"
@@ -91,12 +91,15 @@ export interface ControllerService {
    * Application parcels from the network, oldest first, bounded by
    * `channelCapacity`. When it is full, the reader of a peer with a parcel
    * for it waits for room (so TCP flow control slows that peer, and a
-   * sender pacing itself with `sendBlocking` loses nothing); when the
-   * application takes nothing for a whole node tick (1 s) while readers
-   * wait, the older half is dropped and counted in `droppedFromNetwork`
-   * (Go's policy, which drops at once), so a stalled application delays
-   * its peers' input by at most about two ticks at a time and never stops
-   * it. While a reader waits, its read deadline does not run.
+   * sender pacing itself with `sendBlocking` loses nothing). When the
+   * application takes nothing for a whole node tick (1 s) while the queue
+   * is full, the node treats it as stalled: the older half is dropped and
+   * counted in `droppedFromNetwork`, and until the application takes a
+   * parcel again a full queue drops its older half at once (Go's policy)
+   * instead of holding readers. So an application that stops reading, or
+   * never reads, delays its peers' input by at most about a tick and never
+   * stops it (a peer that hangs up is still noticed). While a reader
+   * waits, its read deadline does not run.
    */
   readonly inbound: Queue.Queue<Parcel.Parcel>
   readonly counters: NodeCounters
@@ -165,29 +168,39 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       })
 
       // back-pressure from the application queue (see `ControllerService.inbound`)
-      let delivered = 0
-      let deliveredAtTick = 0
+      /** Parcels put in the queue; with the drops and the size, what the application took. */
+      let enqueued = 0
+      let takenAtTick = 0
+      /** Readers waiting for room. */
       let holding = 0
+      /** The application took nothing for a tick while the queue was full: drop at once, as Go. */
+      let stalled = false
+      const taken = () => enqueued - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
       const holdForRoom = (app: Parcel.Parcel) => {
         holding++
         return Queue.offer(inbound, app).pipe(
-          Effect.onExit(() =>
+          Effect.onExit((exit) =>
             Effect.sync(() => {
               holding--
-              delivered++
+              if (Exit.isSuccess(exit)) enqueued++
             })
           ),
           Effect.asVoid
         )
       }
-      /** Once a tick: if readers were held for a whole tick and the application took nothing, drop the older half (Go's policy). */
-      const releaseStalled = Effect.suspend(() => {
-        const stalled = holding > 0 && delivered === deliveredAtTick && Queue.isFullUnsafe(inbound)
-        deliveredAtTick = delivered
-        if (!stalled) return Effect.void
+      /** Drops the older half of the queue (Go's `ParcelChannel` policy), which also releases waiting readers. */
+      const dropOlderHalf = Effect.suspend(() => {
         const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+        if (drop <= 0) return Effect.void
         counters.droppedFromNetwork += drop
         return Effect.asVoid(Queue.takeN(inbound, drop))
+      })
+      /** Once a tick: is the application stalled (a full queue, nothing taken since the last tick)? */
+      const checkStalled = Effect.suspend(() => {
+        const now = taken()
+        stalled = Queue.isFullUnsafe(inbound) && now === takenAtTick
+        takenAtTick = now
+        return stalled && holding > 0 ? dropOlderHalf : Effect.void
       })
 
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
@@ -197,12 +210,14 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
             if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
-              delivered++
+              enqueued++
               return Effect.void
             }
+            // full, and the application stalled: drop as Go does
+            if (stalled) return Effect.andThen(dropOlderHalf, holdForRoom(app))
             // full: hold this peer's reader until the application makes room
-            // (TCP flow control then slows the peer); the tick drops the
-            // older half if the application takes nothing for a whole tick
+            // (TCP flow control then slows the peer); the tick notices an
+            // application that takes nothing (see `checkStalled`)
             return holdForRoom(app)
           }
           case ParcelType.Ping:
@@ -278,7 +293,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const writeDeadline = Duration.toMillis(config.writeDeadline)
       yield* Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        yield* releaseStalled
+        yield* checkStalled
         for (const peer of store.all()) {
           peer.tick(now)
           const late = peer.overdue(now, readDeadline, writeDeadline)
