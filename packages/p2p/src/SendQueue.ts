@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Latch } from "effect"
+import { Effect } from "effect"
 import type { Parcel } from "./Parcel.ts"
 
 /**
@@ -53,8 +53,13 @@ export class SendQueue {
   private items: Array<Parcel> = []
   private head = 0
   private control: Array<Parcel> = []
-  private readonly ready = Latch.makeUnsafe(false)
-  private readonly space = Latch.makeUnsafe(true)
+  /**
+   * The writer waiting in `take`, and senders waiting in `offerWait`. Plain
+   * callbacks rather than two `Latch`es: a latch is about 650 bytes (five
+   * closures) and every peer of a node has a queue.
+   */
+  private wakeTaker: (() => void) | undefined = undefined
+  private wakeSenders: Array<() => void> | undefined = undefined
   private closed = false
   /** Parcels dropped because the queue was full. */
   droppedFull = 0
@@ -107,8 +112,7 @@ export class SendQueue {
       this.head = 0
     }
     this.items.push(parcel)
-    if (this.queued >= this.capacity) this.space.closeUnsafe()
-    this.ready.openUnsafe()
+    this.ready()
     return dropped
   }
 
@@ -129,7 +133,7 @@ export class SendQueue {
       dropped = 1
     }
     this.control.push(parcel)
-    this.ready.openUnsafe()
+    this.ready()
     return dropped
   }
 
@@ -141,7 +145,21 @@ export class SendQueue {
         return Effect.void
       }
       // woken inside the writer's take: yield, so the writer writes first
-      return Effect.andThen(Effect.andThen(this.space.await, Effect.yieldNow), () => this.offerWait(parcel))
+      return Effect.andThen(
+        Effect.andThen(
+          Effect.callback<void>((resume) => {
+            const wake = () => resume(Effect.void)
+            if (this.wakeSenders === undefined) this.wakeSenders = [wake]
+            else this.wakeSenders.push(wake)
+            return Effect.sync(() => {
+              const i = this.wakeSenders?.indexOf(wake) ?? -1
+              if (i >= 0) this.wakeSenders!.splice(i, 1)
+            })
+          }),
+          Effect.yieldNow
+        ),
+        () => this.offerWait(parcel)
+      )
     })
   }
 
@@ -154,7 +172,19 @@ export class SendQueue {
     return Effect.suspend(() => {
       if (this.size > 0) return Effect.succeed(this.takeNow(max, maxBytes))
       // woken inside the sender's offer: yield first, so a batch can form
-      return Effect.andThen(Effect.andThen(this.ready.await, Effect.yieldNow), () => this.take(max, maxBytes))
+      return Effect.andThen(
+        Effect.andThen(
+          Effect.callback<void>((resume) => {
+            const wake = () => resume(Effect.void)
+            this.wakeTaker = wake
+            return Effect.sync(() => {
+              if (this.wakeTaker === wake) this.wakeTaker = undefined
+            })
+          }),
+          Effect.yieldNow
+        ),
+        () => this.take(max, maxBytes)
+      )
     })
   }
 
@@ -165,8 +195,22 @@ export class SendQueue {
     this.items = []
     this.head = 0
     this.control = []
-    this.ready.closeUnsafe()
-    this.space.openUnsafe()
+    this.room()
+  }
+
+  /** Parcels were queued: wakes the writer. */
+  private ready(): void {
+    const wake = this.wakeTaker
+    this.wakeTaker = undefined
+    wake?.()
+  }
+
+  /** There is room (or the queue closed): wakes the waiting senders. */
+  private room(): void {
+    const senders = this.wakeSenders
+    if (senders === undefined) return
+    this.wakeSenders = undefined
+    for (const wake of senders) wake()
   }
 
   private takeNow(max: number, maxBytes: number): ReadonlyArray<Parcel> {
@@ -191,9 +235,8 @@ export class SendQueue {
     if (this.head === end) {
       this.items = []
       this.head = 0
-      this.ready.closeUnsafe()
     }
-    if (this.queued < this.capacity) this.space.openUnsafe()
+    if (this.queued < this.capacity) this.room()
     return out
   }
 }
