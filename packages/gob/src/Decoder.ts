@@ -63,6 +63,43 @@ const positive = (x: number | undefined, fallback: number): number =>
 let pendingOf: (d: Decoder) => boolean
 
 /**
+ * Decode plans are shared between decoders that received the same type
+ * definitions (every stream from a Go node of one version sends the same
+ * ones): compiling them per stream cost each protocol 9/10 connection
+ * several KiB and a tenth of its handshake's CPU. Keyed by the definitions'
+ * bytes; at most `MAX_SHARED_PLANNERS` tables are kept, and streams beyond
+ * that, or with definitions over `MAX_SHARED_SIGNATURE` characters, compile
+ * their own, so a peer inventing types cannot grow the cache.
+ */
+const MAX_SHARED_PLANNERS = 256
+const MAX_SHARED_SIGNATURE = 16 * 1024
+const planners = new Map<string, Planner>()
+
+const latin1 = (bytes: Uint8Array): string => {
+  let out = ""
+  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!)
+  return out
+}
+
+/** The planner for a table of remote types (a snapshot: later definitions get another). */
+const sharedPlanner = (
+  signature: string | undefined,
+  wire: ReadonlyMap<number, WireDef>,
+  maxDepth: number
+): Planner => {
+  const table = new Map(wire)
+  const make = () => new Planner((id) => table.get(id) ?? builtinDefs.get(id), maxDepth)
+  if (signature === undefined) return make()
+  const key = `${maxDepth}|${signature}`
+  let planner = planners.get(key)
+  if (planner === undefined) {
+    planner = make()
+    if (planners.size < MAX_SHARED_PLANNERS) planners.set(key, planner)
+  }
+  return planner
+}
+
+/**
  * One gob stream's decoder (Go's `gob.Decoder`), fed with bytes in arbitrary
  * chunks. Each `decode` consumes the type definitions that come first, then
  * one value message. It never throws: failures are returned, and after a
@@ -89,7 +126,9 @@ export class Decoder {
   readonly #input = new Input()
   readonly #reader = new Reader()
   readonly #wire = new Map<number, WireDef>()
-  readonly #planner: Planner
+  #planner: Planner
+  /** The type definitions received so far, as one string (equal strings, equal tables); undefined once too long to share. */
+  #signature: string | undefined = ""
   /** Body length of the message whose length prefix has been consumed, or -1. */
   #pending = -1
   #failure: DecodeFailure | undefined
@@ -106,7 +145,7 @@ export class Decoder {
     this.maxMessageSize = positive(options?.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE)
     this.maxDepth = positive(options?.maxDepth, DEFAULT_MAX_DEPTH)
     this.maxTypes = positive(options?.maxTypes, DEFAULT_MAX_TYPES)
-    this.#planner = new Planner((id) => this.#wire.get(id) ?? builtinDefs.get(id), this.maxDepth)
+    this.#planner = sharedPlanner("", this.#wire, this.maxDepth)
   }
 
   /** Bytes pushed and not yet consumed (0 once failed). */
@@ -203,8 +242,13 @@ export class Decoder {
     if (id > MAX_TYPE_ID) fail("BadTypeId", `type definition for invalid type id ${id}`)
     if (this.#wire.has(id)) fail("DuplicateType", `type id ${id} is defined twice`)
     if (this.#wire.size >= this.maxTypes) fail("TooLarge", `more than maxTypes (${this.maxTypes}) type definitions`)
+    const definition = r.buf.subarray(r.pos, r.end)
     const w = this.#planner.top(Id.wireType, WireTypeT as Desc, false)(r) as WireTypeValue
     this.#wire.set(id, toWireDef(w, id))
+    const signature = this.#signature === undefined ? undefined : `${this.#signature}${id}:${latin1(definition)};`
+    this.#signature = signature !== undefined && signature.length <= MAX_SHARED_SIGNATURE ? signature : undefined
+    this.#planner = sharedPlanner(this.#signature, this.#wire, this.maxDepth)
+    this.#lastPlan = undefined
   }
 }
 
