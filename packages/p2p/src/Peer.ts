@@ -311,7 +311,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         protocol.push(chunk)
       }
       for (;;) {
-        const r = protocol.decodeParcel()
+        const r = protocol.decodeParcel(peer.hash)
         if (r._tag === "NeedMore") break
         if (r._tag === "Failure") {
           return yield* new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error })
@@ -325,7 +325,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
           peer.lastApplication = now
           if (resend !== undefined) resend.add(fingerprint(parcel.payload), now)
         }
-        yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
+        yield* options.onParcel(peer, parcel)
       }
       // input budget: one numeric update per read, an effect only when over it
       if (budget !== undefined && peer.inputHeld !== protocol.buffered && budget.hold(peer, protocol.buffered)) {

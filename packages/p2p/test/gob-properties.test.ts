@@ -164,6 +164,11 @@ describe("encodeParcels (a write batch)", () => {
             expect(drainParcels(rx, [bytes]).map((p) => [p.type, toHex(p.payload)])).toEqual(
               batches.flat().map((p) => [p.type, toHex(p.payload)])
             )
+            // a peer stamps its own hash on what it decodes
+            const stamped = all[version]()
+            stamped.push(bytes)
+            const first = stamped.decodeParcel("peer-hash")
+            expect(first._tag === "Value" && first.value.address).toBe("peer-hash")
           }
         ),
         { numRuns: 80 }

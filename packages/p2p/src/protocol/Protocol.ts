@@ -61,8 +61,12 @@ export interface Protocol {
   encodeParcel(parcel: Parcel): Uint8Array
   /** The bytes of several parcels in order, as one array: what `encodeParcel` of each would give, concatenated. */
   encodeParcels(parcels: ReadonlyArray<Parcel>): Uint8Array
-  /** The next parcel, checked like Go's `Receive` + `Parcel.Valid`; its address is the wire's. */
-  decodeParcel(): Decoded<Parcel, ProtocolError>
+  /**
+   * The next parcel, checked like Go's `Receive` + `Parcel.Valid`. Its
+   * address is `address` when given (a peer stamps its own hash, without a
+   * copy of the parcel), else the wire's (protocol 9's target; empty otherwise).
+   */
+  decodeParcel(address?: string): Decoded<Parcel, ProtocolError>
   /** A Peer-Response payload listing `endpoints` (Go: `MakePeerShare`). */
   makePeerShare(endpoints: ReadonlyArray<Endpoint.Endpoint>): Uint8Array
   /** The valid endpoints of a Peer-Response payload (Go: `ParsePeerShare`); invalid ones are left out. */

@@ -57,7 +57,7 @@ export class V10 implements Protocol {
    * The next `V10Msg`. Stricter than Go: the remote type must be named
    * `V10Msg` (Go would accept a `V9Msg` by matching the `Payload` field).
    */
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     const r = this.stream.decoder.decode(V10Msg, { exactName: true })
     if (r._tag === "NeedMore") return r
     if (r._tag === "Failure") {
@@ -65,7 +65,7 @@ export class V10 implements Protocol {
     }
     const { Type: type, Payload: payload } = r.value
     if (payload.length === 0) return Decoded.failure(new MalformedFrame({ message: "null payload" }))
-    const parcel = Parcel.validate(type, payload)
+    const parcel = Parcel.validate(type, payload, address)
     return Result.isFailure(parcel)
       ? Decoded.failure(new MalformedFrame({ message: parcel.failure.message }))
       : Decoded.value(parcel.success)

@@ -246,14 +246,14 @@ export class V11 implements Protocol {
     return encodeMsgFrames(parcels)
   }
 
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     if (this.failed) return this.failed
     const frame = this.peekFrame(0)
     if (frame._tag !== "Value") return frame
     const body = this.input.take(frame.value)
     const msg = decodeMsgBody(body)
     if (Result.isFailure(msg)) return this.fail(msg.failure)
-    const parcel = Parcel.validate(msg.success.type, msg.success.payload)
+    const parcel = Parcel.validate(msg.success.type, msg.success.payload, address)
     if (Result.isFailure(parcel)) return this.fail(new MalformedFrame({ message: parcel.failure.message }))
     return Decoded.value(parcel.success)
   }

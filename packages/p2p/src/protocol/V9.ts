@@ -247,7 +247,7 @@ export class V9 implements Protocol {
   }
 
   /** Go's `ProtocolV9.Receive` with `V9Msg.Valid`, then `Parcel.Valid`. */
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address?: string): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     const r = decodeMsg(this.stream)
     if (r._tag !== "Value") return r
     const { Header: h, Payload: payload = EMPTY } = r.value
@@ -257,7 +257,7 @@ export class V9 implements Protocol {
       return Decoded.failure(new MalformedFrame({ message: "length in header does not match payload" }))
     }
     if (Crc32.checksum(payload) !== h.Crc32) return Decoded.failure(new MalformedFrame({ message: "invalid checksum" }))
-    const parcel = Parcel.validate(h.Type, payload, h.TargetPeer)
+    const parcel = Parcel.validate(h.Type, payload, address ?? h.TargetPeer)
     return Result.isFailure(parcel)
       ? Decoded.failure(new MalformedFrame({ message: parcel.failure.message }))
       : Decoded.value(parcel.success)
