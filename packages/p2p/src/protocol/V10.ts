@@ -10,7 +10,7 @@ import type { Handshake } from "../Handshake.ts"
 import * as Parcel from "../Parcel.ts"
 import * as Decoded from "./Decoded.ts"
 import { fromGobError, type GobStream, V10Msg } from "./GobStream.ts"
-import type { Protocol } from "./Protocol.ts"
+import { BY_REFERENCE, type Protocol } from "./Protocol.ts"
 import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 import * as V9 from "./V9.ts"
 
@@ -46,10 +46,11 @@ export class V10 implements Protocol {
     return this.stream.encoder.encode(V10Msg, { Type: parcel.type, Payload: parcel.payload })
   }
 
-  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
-    return this.stream.encoder.encodeMany(
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): ReadonlyArray<Uint8Array> {
+    return this.stream.encoder.encodeManyChunks(
       V10Msg,
-      parcels.map((p) => ({ Type: p.type, Payload: p.payload }))
+      parcels.map((p) => ({ Type: p.type, Payload: p.payload })),
+      BY_REFERENCE
     )
   }
 

@@ -14,7 +14,7 @@ import * as Parcel from "../Parcel.ts"
 import * as ParcelType from "../ParcelType.ts"
 import * as Decoded from "./Decoded.ts"
 import { fromGobError, type GobStream, V9Msg } from "./GobStream.ts"
-import { MAX_SHARE, type Protocol } from "./Protocol.ts"
+import { BY_REFERENCE, MAX_SHARE, type Protocol } from "./Protocol.ts"
 import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 
 /**
@@ -231,10 +231,11 @@ export class V9 implements Protocol {
     return this.stream.encoder.encode(V9Msg, this.message(parcel))
   }
 
-  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
-    return this.stream.encoder.encodeMany(
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): ReadonlyArray<Uint8Array> {
+    return this.stream.encoder.encodeManyChunks(
       V9Msg,
-      parcels.map((p) => this.message(p))
+      parcels.map((p) => this.message(p)),
+      BY_REFERENCE
     )
   }
 
