@@ -86,12 +86,14 @@ export interface ControllerService {
    * Application parcels from the network, oldest first, bounded by
    * `channelCapacity`. When it is full, the reader of a peer with a parcel
    * for it waits for room (so TCP flow control slows that peer, and a
-   * sender pacing itself with `sendBlocking` loses nothing); when the
+   * sender pacing itself with `sendBlocking` loses nothing). When the
    * application takes nothing for a whole node tick (1 s) while readers
-   * wait, the older half is dropped and counted in `droppedFromNetwork`
-   * (Go's policy, which drops at once), so a stalled application delays
-   * its peers' input by at most about two ticks at a time and never stops
-   * it. While a reader waits, its read deadline does not run.
+   * wait, it is stalled: the older half is dropped and counted in
+   * `droppedFromNetwork`, and until the application takes a parcel again a
+   * full queue drops its older half at once instead of holding readers
+   * (Go's policy, always). So a stalled application delays its peers'
+   * input by at most about two ticks and never stops it. While a reader
+   * waits, its read deadline does not run.
    */
   readonly inbound: Queue.Queue<Parcel.Parcel>
   readonly counters: NodeCounters
@@ -160,29 +162,54 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       })
 
       // back-pressure from the application queue (see `ControllerService.inbound`)
+      /** Parcels put in the queue. */
       let delivered = 0
-      let deliveredAtTick = 0
+      /** Parcels the application had taken at the last tick. */
+      let takenAtTick = 0
+      /** Readers waiting for room. */
       let holding = 0
+      /** The application took nothing for a whole tick while readers waited: drop instead of waiting, as Go does. */
+      let stalled = false
       const holdForRoom = (app: Parcel.Parcel) => {
         holding++
         return Queue.offer(inbound, app).pipe(
-          Effect.onExit(() =>
+          Effect.tap(() =>
+            Effect.sync(() => {
+              delivered++
+            })
+          ),
+          Effect.ensuring(
             Effect.sync(() => {
               holding--
-              delivered++
             })
           ),
           Effect.asVoid
         )
       }
-      /** Once a tick: if readers were held for a whole tick and the application took nothing, drop the older half (Go's policy). */
-      const releaseStalled = Effect.suspend(() => {
-        const stalled = holding > 0 && delivered === deliveredAtTick && Queue.isFullUnsafe(inbound)
-        deliveredAtTick = delivered
-        if (!stalled) return Effect.void
+      /** Drops the older half of the queue (Go's `ParcelChannel` policy), counted. */
+      const dropOlderHalf = Effect.suspend(() => {
         const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+        if (drop <= 0) return Effect.void
         counters.droppedFromNetwork += drop
         return Effect.asVoid(Queue.takeN(inbound, drop))
+      })
+      /**
+       * Once a tick: the application is stalled when readers waited a whole
+       * tick and it took nothing; then the older half is dropped (releasing
+       * the readers) and, until it takes a parcel again, full queues drop
+       * instead of holding the readers.
+       */
+      const checkStalled = Effect.suspend(() => {
+        const taken = delivered - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
+        const progressed = taken !== takenAtTick
+        takenAtTick = taken
+        if (progressed) {
+          stalled = false
+          return Effect.void
+        }
+        if (holding === 0 || !Queue.isFullUnsafe(inbound)) return Effect.void
+        stalled = true
+        return dropOlderHalf
       })
 
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
@@ -196,9 +223,10 @@ export class Controller extends Context.Service<Controller, ControllerService>()
               return Effect.void
             }
             // full: hold this peer's reader until the application makes room
-            // (TCP flow control then slows the peer); the tick drops the
-            // older half if the application takes nothing for a whole tick
-            return holdForRoom(app)
+            // (TCP flow control then slows the peer), unless the application
+            // is stalled: then drop the older half at once, as Go does
+            if (!stalled) return holdForRoom(app)
+            return Effect.andThen(dropOlderHalf, holdForRoom(app))
           }
           case ParcelType.Ping:
             peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })
@@ -273,7 +301,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const writeDeadline = Duration.toMillis(config.writeDeadline)
       yield* Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        yield* releaseStalled
+        yield* checkStalled
         for (const peer of store.all()) {
           peer.tick(now)
           const late = peer.overdue(now, readDeadline, writeDeadline)
