@@ -37,7 +37,7 @@ describe("catp2p bench", () => {
     expect(full.repeats).toBe(3)
     expect(full.peers).toBeGreaterThanOrEqual(500)
     const quick = Result.getOrThrow(Bench.options(flags({ quick: true })))
-    expect(quick.simNodes).toEqual([1000])
+    expect(quick.simNodes).toEqual([500])
     expect(quick.repeats).toBe(1)
     expect(quick.unpacedSizes).toEqual([1024])
     expect(Result.isFailure(Bench.options(flags({ only: "throughput,nope" })))).toBe(true)

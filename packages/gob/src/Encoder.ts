@@ -74,11 +74,36 @@ export class Encoder {
     return this.#collect()
   }
 
+  /**
+   * Like {@link encodeMany}, but byte slices (`[]byte` values) of at least
+   * `byReference` bytes are not copied: the result is a list of chunks whose
+   * concatenation is the bytes `encodeMany` returns, in which each such slice
+   * is a chunk of its own, the caller's array itself. Everything else is
+   * copied once into one fresh buffer that the other chunks are views of.
+   */
+  encodeManyChunks<A>(type: Type<A>, values: ReadonlyArray<A>, byReference: number): Array<Uint8Array> {
+    const d = desc(type)
+    const w = this.#w
+    w.pos = 0
+    this.#segments.length = 0
+    w.refMin = Math.max(1, byReference)
+    try {
+      for (let i = 0; i < values.length; i++) this.#append(d, values[i]!)
+      return this.#collectChunks()
+    } finally {
+      w.refMin = 0
+      w.refAt.length = 0
+      w.refs.length = 0
+      w.refBytes = 0
+    }
+  }
+
   /** Appends one value message (and the definitions it needs) to the scratch buffer. */
   #append(d: Desc, value: unknown): void {
     const w = this.#w
     const id = basicId(d) ?? this.typeIds.register(d)
     this.#sendType(d)
+    const refBytesBefore = w.refBytes
     const start = this.#open()
     w.int(id)
     const codec = codecOf(d)
@@ -88,7 +113,40 @@ export class Encoder {
       w.byte(0)
       codec.write(w, value)
     }
-    this.#close(start)
+    this.#close(start, refBytesBefore)
+  }
+
+  /** The messages in the scratch buffer and the referenced slices, as chunks. */
+  #collectChunks(): Array<Uint8Array> {
+    const w = this.#w
+    const segs = this.#segments
+    const refAt = w.refAt
+    let total = 0
+    for (let i = 0; i < segs.length; i += 2) total += segs[i + 1]! - segs[i]!
+    const out = new Uint8Array(total)
+    const chunks: Array<Uint8Array> = []
+    let off = 0
+    let from = 0
+    let r = 0
+    for (let i = 0; i < segs.length; i += 2) {
+      let s = segs[i]!
+      const e = segs[i + 1]!
+      while (r < refAt.length && refAt[r]! <= e) {
+        const at = refAt[r]!
+        out.set(w.buf.subarray(s, at), off)
+        off += at - s
+        s = at
+        if (off > from) chunks.push(out.subarray(from, off))
+        from = off
+        chunks.push(w.refs[r]!)
+        r++
+      }
+      out.set(w.buf.subarray(s, e), off)
+      off += e - s
+    }
+    if (off > from) chunks.push(out.subarray(from, off))
+    if (w.buf.length > SHRINK_ABOVE) this.#w = new Writer(INITIAL)
+    return chunks
   }
 
   /** The messages in the scratch buffer as one fresh array. */
@@ -118,10 +176,10 @@ export class Encoder {
   }
 
   /** Ends a message whose body starts at `start`: writes its length prefix right before it. */
-  #close(start: number): void {
+  #close(start: number, refBytesBefore: number): void {
     const w = this.#w
     const end = w.pos
-    const len = end - start
+    const len = end - start + (w.refBytes - refBytesBefore)
     const prefixStart = start - uintSize(len)
     putUint(w.buf, prefixStart, len)
     this.#segments.push(prefixStart, end)
@@ -133,9 +191,10 @@ export class Encoder {
     const ids = this.typeIds
     const id = ids.register(d)
     const entry = typeEntry(ids, d)
+    const refBytesBefore = this.#w.refBytes
     const start = this.#open()
     writeDefinition(this.#w, d, id, entry?.name ?? "", (t) => ids.register(t))
-    this.#close(start)
+    this.#close(start, refBytesBefore)
     this.#sent.add(d)
     switch (d.kind) {
       case "struct":

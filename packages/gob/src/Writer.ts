@@ -74,6 +74,13 @@ export const putUint = (buf: Uint8Array, at: number, x: number): void => {
 export class Writer {
   buf: Uint8Array
   pos = 0
+  /** Byte slices of at least this many bytes are recorded by reference (`refAt`, `refs`) instead of copied; 0: never. */
+  refMin = 0
+  /** Where each referenced slice belongs in the scratch buffer. */
+  readonly refAt: Array<number> = []
+  readonly refs: Array<Uint8Array> = []
+  /** Bytes referenced so far. */
+  refBytes = 0
 
   constructor(capacity = 1024) {
     this.buf = new Uint8Array(capacity)
@@ -175,6 +182,12 @@ export class Writer {
   bytes(b: Uint8Array): void {
     const n = b.length
     this.uint(n)
+    if (this.refMin > 0 && n >= this.refMin) {
+      this.refAt.push(this.pos)
+      this.refs.push(b)
+      this.refBytes += n
+      return
+    }
     this.ensure(n)
     this.buf.set(b, this.pos)
     this.pos += n

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Layer, Queue, Schedule } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
 import { Guard } from "./Guard.ts"
 import type { Handshake } from "./Handshake.ts"
@@ -45,20 +45,15 @@ const tracePeer =
           Effect.logDebug(`peer closed (${closed.reason}): ${closed.message}`)
         )
       ),
-      Effect.withSpan(
-        "p2p.peer",
-        {
-          root: true,
-          attributes: {
-            "p2p.peer.hash": hash,
-            "p2p.peer.address": `${o.endpoint.ip}:${o.endpoint.port}`,
-            "p2p.protocol.version": o.protocol.version,
-            "p2p.direction": o.incoming ? "incoming" : "outgoing"
-          }
-        },
-        // one per connection: a call-site trace (always this line) would cost more than the span
-        { captureStackTrace: false }
-      ),
+      Effect.withSpan("p2p.peer", {
+        root: true,
+        attributes: {
+          "p2p.peer.hash": hash,
+          "p2p.peer.address": `${o.endpoint.ip}:${o.endpoint.port}`,
+          "p2p.protocol.version": o.protocol.version,
+          "p2p.direction": o.incoming ? "incoming" : "outgoing"
+        }
+      }),
       Effect.annotateLogs("peer", hash)
     )
   }
@@ -92,13 +87,12 @@ export interface ControllerService {
    * `channelCapacity`. When it is full, the reader of a peer with a parcel
    * for it waits for room (so TCP flow control slows that peer, and a
    * sender pacing itself with `sendBlocking` loses nothing). When the
-   * application takes nothing for a whole node tick (1 s) while the queue
-   * is full, the node treats it as stalled: the older half is dropped and
-   * counted in `droppedFromNetwork`, and until the application takes a
-   * parcel again a full queue drops its older half at once (Go's policy)
-   * instead of holding readers. So an application that stops reading, or
-   * never reads, delays its peers' input by at most about a tick and never
-   * stops it (a peer that hangs up is still noticed). While a reader
+   * application takes nothing for a whole node tick (1 s) while readers
+   * wait, it is stalled: the older half is dropped and counted in
+   * `droppedFromNetwork`, and until the application takes a parcel again a
+   * full queue drops its older half at once instead of holding readers
+   * (Go's policy, always). So a stalled application delays its peers'
+   * input by at most about two ticks and never stops it. While a reader
    * waits, its read deadline does not run.
    */
   readonly inbound: Queue.Queue<Parcel.Parcel>
@@ -168,39 +162,54 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       })
 
       // back-pressure from the application queue (see `ControllerService.inbound`)
-      /** Parcels put in the queue; with the drops and the size, what the application took. */
-      let enqueued = 0
+      /** Parcels put in the queue. */
+      let delivered = 0
+      /** Parcels the application had taken at the last tick. */
       let takenAtTick = 0
       /** Readers waiting for room. */
       let holding = 0
-      /** The application took nothing for a tick while the queue was full: drop at once, as Go. */
+      /** The application took nothing for a whole tick while readers waited: drop instead of waiting, as Go does. */
       let stalled = false
-      const taken = () => enqueued - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
       const holdForRoom = (app: Parcel.Parcel) => {
         holding++
         return Queue.offer(inbound, app).pipe(
-          Effect.onExit((exit) =>
+          Effect.tap(() =>
+            Effect.sync(() => {
+              delivered++
+            })
+          ),
+          Effect.ensuring(
             Effect.sync(() => {
               holding--
-              if (Exit.isSuccess(exit)) enqueued++
             })
           ),
           Effect.asVoid
         )
       }
-      /** Drops the older half of the queue (Go's `ParcelChannel` policy), which also releases waiting readers. */
+      /** Drops the older half of the queue (Go's `ParcelChannel` policy), counted. */
       const dropOlderHalf = Effect.suspend(() => {
         const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
         if (drop <= 0) return Effect.void
         counters.droppedFromNetwork += drop
         return Effect.asVoid(Queue.takeN(inbound, drop))
       })
-      /** Once a tick: is the application stalled (a full queue, nothing taken since the last tick)? */
+      /**
+       * Once a tick: the application is stalled when readers waited a whole
+       * tick and it took nothing; then the older half is dropped (releasing
+       * the readers) and, until it takes a parcel again, full queues drop
+       * instead of holding the readers.
+       */
       const checkStalled = Effect.suspend(() => {
-        const now = taken()
-        stalled = Queue.isFullUnsafe(inbound) && now === takenAtTick
-        takenAtTick = now
-        return stalled && holding > 0 ? dropOlderHalf : Effect.void
+        const taken = delivered - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
+        const progressed = taken !== takenAtTick
+        takenAtTick = taken
+        if (progressed) {
+          stalled = false
+          return Effect.void
+        }
+        if (holding === 0 || !Queue.isFullUnsafe(inbound)) return Effect.void
+        stalled = true
+        return dropOlderHalf
       })
 
       const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
@@ -210,15 +219,14 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
             if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
-              enqueued++
+              delivered++
               return Effect.void
             }
-            // full, and the application stalled: drop as Go does
-            if (stalled) return Effect.andThen(dropOlderHalf, holdForRoom(app))
             // full: hold this peer's reader until the application makes room
-            // (TCP flow control then slows the peer); the tick notices an
-            // application that takes nothing (see `checkStalled`)
-            return holdForRoom(app)
+            // (TCP flow control then slows the peer), unless the application
+            // is stalled: then drop the older half at once, as Go does
+            if (!stalled) return holdForRoom(app)
+            return Effect.andThen(dropOlderHalf, holdForRoom(app))
           }
           case ParcelType.Ping:
             peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })

@@ -75,7 +75,12 @@ export interface NetworkService {
   readonly address: Address
   /** Our peer-facing identity: the node id and the listen port we announce. */
   readonly nodeId: number
-  /** Routes an application parcel without waiting; drops under overload are counted. Returns the number of peers it was queued for. */
+  /**
+   * Routes an application parcel without waiting; drops under overload are
+   * counted. Returns the number of peers it was queued for. The payload is
+   * not copied (large payloads are written to the sockets by reference):
+   * do not modify it afterwards.
+   */
   readonly send: (parcel: Parcel) => Effect.Effect<number>
   /** Like `send`, but waits for room in the targets' queues instead of dropping. */
   readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number>

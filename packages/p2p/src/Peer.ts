@@ -314,7 +314,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         protocol.push(chunk)
       }
       for (;;) {
-        const r = protocol.decodeParcel()
+        const r = protocol.decodeParcel(peer.hash)
         if (r._tag === "NeedMore") break
         if (r._tag === "Failure") {
           return yield* Stackless.make(
@@ -330,7 +330,7 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
           peer.lastApplication = now
           if (resend !== undefined) resend.add(fingerprint(parcel.payload), now)
         }
-        yield* options.onParcel(peer, { type: parcel.type, address: peer.hash, payload: parcel.payload })
+        yield* options.onParcel(peer, parcel)
       }
       // input budget: one numeric update per read, an effect only when over it
       if (budget !== undefined && peer.inputHeld !== protocol.buffered && budget.hold(peer, protocol.buffered)) {
@@ -356,20 +356,23 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
     const { connection, protocol } = options
     for (;;) {
       // a batch: what queued while the last write was pending (or since the
-      // queue woke us), written as one buffer (one socket write)
+      // queue woke us), in one socket write: its small frames encoded into
+      // one buffer, large payloads as chunks of their own (not copied)
       const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
-      const bytes = protocol.encodeParcels(batch)
+      const chunks = protocol.encodeParcels(batch)
+      let bytes = 0
+      for (const chunk of chunks) bytes += chunk.length
       if (options.traffic !== undefined)
         for (const parcel of batch) options.traffic.sent(parcel.type, parcel.payload.length)
       peer.writingSince = yield* Clock.currentTimeMillis
       yield* connection
-        .write([bytes])
+        .write(chunks)
         .pipe(
           Effect.mapError((e) => Stackless.make(() => new PeerClosed({ reason: "WriteError", message: e.message })))
         )
       peer.writingSince = undefined
       peer.messagesSent += batch.length
-      peer.bytesSent += bytes.length
+      peer.bytesSent += bytes
       peer.lastSend = yield* Clock.currentTimeMillis
     }
   })

@@ -31,6 +31,9 @@ export interface RouterService {
   readonly routeBlocking: (parcel: Parcel.Parcel) => Effect.Effect<number>
 }
 
+const none = Effect.succeed(0)
+const one = Effect.succeed(1)
+
 /**
  * @since 0.1.0
  */
@@ -78,19 +81,50 @@ export class Router extends Context.Service<Router, RouterService>()("@catp2p/p2
         }
       }
 
-      const route = (parcel: Parcel.Parcel) =>
-        Effect.map(targets(parcel), (peers) => {
-          for (const p of peers) p.send(parcel)
-          return peers.length
+      /** Whether `address` names one peer (not a broadcast or a random peer). */
+      const direct = (address: string) =>
+        address !== Parcel.FullBroadcast &&
+        address !== Parcel.Broadcast &&
+        address !== Parcel.RandomPeer &&
+        address !== ""
+
+      // the common case, one peer by hash, without building a list of targets
+      const routeDirect = (parcel: Parcel.Parcel) =>
+        Effect.sync(() => {
+          const peer = store.get(parcel.address)
+          if (peer === undefined) return 0
+          peer.send(parcel)
+          return 1
         })
 
+      const routeDirectBlocking = (parcel: Parcel.Parcel) =>
+        Effect.suspend(() => {
+          const peer = store.get(parcel.address)
+          if (peer === undefined) return none
+          if (!peer.queue.full) {
+            peer.send(parcel)
+            return one
+          }
+          return Effect.as(peer.queue.offerWait(parcel), 1)
+        })
+
+      const route = (parcel: Parcel.Parcel) =>
+        direct(parcel.address)
+          ? routeDirect(parcel)
+          : Effect.map(targets(parcel), (peers) => {
+              for (const p of peers) p.send(parcel)
+              return peers.length
+            })
+
       const routeBlocking = (parcel: Parcel.Parcel) =>
-        Effect.flatMap(targets(parcel), (peers) =>
-          Effect.as(
-            Effect.forEach(peers, (p) => p.queue.offerWait(parcel), { discard: true }),
-            peers.length
-          )
-        )
+        direct(parcel.address)
+          ? routeDirectBlocking(parcel)
+          : Effect.flatMap(targets(parcel), (peers) =>
+              Effect.as(
+                Effect.forEach(peers, (p) => p.queue.offerWait(parcel), { discard: true }),
+                peers.length
+              )
+            )
 
       return Router.of({ route, routeBlocking })
     })

@@ -90,6 +90,11 @@ export class SendQueue {
     return this.items.length - this.head
   }
 
+  /** Whether `offer` would drop to make room (so `offerWait` would wait). */
+  get full(): boolean {
+    return !this.closed && this.queued >= this.capacity
+  }
+
   /** Application parcels waiting / capacity (Go: `FillRatio`). */
   get fillRatio(): number {
     return this.queued / this.capacity
@@ -140,7 +145,7 @@ export class SendQueue {
   /** Enqueues an application parcel, waiting while the queue is full instead of dropping. */
   offerWait(parcel: Parcel): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.closed || this.queued < this.capacity) {
+      if (!this.full) {
         this.offer(parcel)
         return Effect.void
       }

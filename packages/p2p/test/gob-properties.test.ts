@@ -136,9 +136,41 @@ describe("protocols 9 and 10: properties", () => {
   })
 })
 
+const join = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+const text = (s: string) => new TextEncoder().encode(s)
+
 describe("encodeParcels (a write batch)", () => {
+  it("v11: payloads from the by-reference size on are chunks of their own, not copies; the bytes are the same", () => {
+    fc.assert(
+      fc.property(fc.array(parcelArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 250 }), (ps, min) => {
+        const chunks = Wire.V11.encodeMsgFrames(ps, min)
+        expect(toHex(join(chunks))).toBe(toHex(join(ps.map((p) => Wire.V11.encodeMsgFrame(p.type, p.payload)))))
+        for (const p of ps) expect(chunks.includes(p.payload)).toBe(p.payload.length >= min)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   const all = { ...makers, 11: () => new Wire.V11.V11() } as const
   for (const version of [9, 10, 11] as const) {
+    it(`v${version}: a payload from BY_REFERENCE bytes on is a chunk of its own, not a copy`, () => {
+      const big = new Uint8Array(Wire.Protocol.BY_REFERENCE).map((_, i) => i * 7)
+      const parcels = [Parcel.make("", big), Parcel.make("", text("small")), Parcel.make("", big.slice(1))]
+      const one = all[version]()
+      const chunks = all[version]().encodeParcels(parcels)
+      expect(chunks.filter((c) => c === big).length).toBe(1)
+      expect(toHex(join(chunks))).toBe(toHex(join(parcels.map((p) => one.encodeParcel(p)))))
+    })
+
     it(`v${version}: the bytes of encodeParcel of each, concatenated, whatever was sent before`, () => {
       fc.assert(
         fc.property(
@@ -156,14 +188,19 @@ describe("encodeParcels (a write batch)", () => {
                 joined.set(b, at)
                 at += b.length
               }
-              expect(toHex(many.encodeParcels(batch))).toBe(toHex(joined))
+              expect(toHex(join(many.encodeParcels(batch)))).toBe(toHex(joined))
             }
             // and they decode back, in order
             const rx = all[version]()
-            const bytes = all[version]().encodeParcels(batches.flat())
+            const bytes = join(all[version]().encodeParcels(batches.flat()))
             expect(drainParcels(rx, [bytes]).map((p) => [p.type, toHex(p.payload)])).toEqual(
               batches.flat().map((p) => [p.type, toHex(p.payload)])
             )
+            // a peer stamps its own hash on what it decodes
+            const stamped = all[version]()
+            stamped.push(bytes)
+            const first = stamped.decodeParcel("peer-hash")
+            expect(first._tag === "Value" && first.value.address).toBe("peer-hash")
           }
         ),
         { numRuns: 80 }

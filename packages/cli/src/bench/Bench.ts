@@ -106,7 +106,7 @@ export const options = (f: BenchFlags): Result.Result<BenchOptions, string> => {
   if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 8 || s > 16 * 1024 * 1024)) {
     return Result.fail("--sizes: a list of payload sizes in bytes (8 B to 16 MiB)")
   }
-  const simNodes = numbers(Option.getOrElse(f.simNodes, () => (f.quick ? "1000" : "1000,10000")))
+  const simNodes = numbers(Option.getOrElse(f.simNodes, () => (f.quick ? "500" : "1000,10000")))
   if (simNodes.some((n) => !Number.isInteger(n) || n < 2 || n > 10_000)) {
     return Result.fail("--sim-nodes: a list of network sizes, 2 to 10000")
   }
@@ -280,7 +280,7 @@ export const run = (o: BenchOptions): Effect.Effect<Record<string, unknown>, nev
 
 const flags = {
   quick: Flag.Boolean("quick").pipe(
-    Flag.withDescription("A reduced run, under two minutes: one repetition, short windows, 1,000-node simulation only"),
+    Flag.withDescription("A reduced run, under two minutes: one repetition, short windows, 500 idle peers, a 500-node simulation only"),
     Flag.withDefault(false)
   ),
   json: Flag.Boolean("json").pipe(
@@ -320,7 +320,7 @@ const flags = {
     Flag.optional
   ),
   simNodes: Flag.String("sim-nodes").pipe(
-    Flag.withDescription("Simulated network sizes (default 1000,10000; 1000 with --quick)"),
+    Flag.withDescription("Simulated network sizes (default 1000,10000; 500 with --quick)"),
     Flag.optional
   ),
   simTimeout: Flag.Int("sim-timeout").pipe(

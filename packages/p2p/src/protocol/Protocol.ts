@@ -38,6 +38,15 @@ export const MAX_MESSAGE_SIZE = 134_217_728
 export const MAX_HANDSHAKE_BYTES = 16_384
 
 /**
+ * In a write batch (`encodeParcels`), payloads of at least this many bytes
+ * are chunks of their own, by reference, instead of being copied with the
+ * rest of their frame.
+ *
+ * @since 0.1.0
+ */
+export const BY_REFERENCE = 16_384
+
+/**
  * The most endpoints a peer share is read with; a longer list is refused.
  *
  * @since 0.1.0
@@ -59,10 +68,19 @@ export interface Protocol {
   decodeHandshake(): Decoded<Handshake, ProtocolError>
   /** The bytes of one parcel (Go: `Send`). */
   encodeParcel(parcel: Parcel): Uint8Array
-  /** The bytes of several parcels in order, as one array: what `encodeParcel` of each would give, concatenated. */
-  encodeParcels(parcels: ReadonlyArray<Parcel>): Uint8Array
-  /** The next parcel, checked like Go's `Receive` + `Parcel.Valid`; its address is the wire's. */
-  decodeParcel(): Decoded<Parcel, ProtocolError>
+  /**
+   * The bytes of several parcels in order, as chunks to write in order:
+   * concatenated, what `encodeParcel` of each would give. Small frames are
+   * copied together into few chunks; a large payload may be a chunk of its
+   * own, by reference (so it must not be modified until written).
+   */
+  encodeParcels(parcels: ReadonlyArray<Parcel>): ReadonlyArray<Uint8Array>
+  /**
+   * The next parcel, checked like Go's `Receive` + `Parcel.Valid`. Its
+   * address is `address` when given (a peer stamps its own hash, without a
+   * copy of the parcel), else the wire's (protocol 9's target; empty otherwise).
+   */
+  decodeParcel(address?: string): Decoded<Parcel, ProtocolError>
   /** A Peer-Response payload listing `endpoints` (Go: `MakePeerShare`). */
   makePeerShare(endpoints: ReadonlyArray<Endpoint.Endpoint>): Uint8Array
   /** The valid endpoints of a Peer-Response payload (Go: `ParsePeerShare`); invalid ones are left out. */

@@ -10,7 +10,7 @@ import type { Handshake } from "../Handshake.ts"
 import * as Parcel from "../Parcel.ts"
 import * as Decoded from "./Decoded.ts"
 import { fromGobError, type GobStream, V10Msg } from "./GobStream.ts"
-import type { Protocol } from "./Protocol.ts"
+import { BY_REFERENCE, type Protocol } from "./Protocol.ts"
 import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 import * as V9 from "./V9.ts"
 
@@ -46,10 +46,11 @@ export class V10 implements Protocol {
     return this.stream.encoder.encode(V10Msg, { Type: parcel.type, Payload: parcel.payload })
   }
 
-  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
-    return this.stream.encoder.encodeMany(
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): ReadonlyArray<Uint8Array> {
+    return this.stream.encoder.encodeManyChunks(
       V10Msg,
-      parcels.map((p) => ({ Type: p.type, Payload: p.payload }))
+      parcels.map((p) => ({ Type: p.type, Payload: p.payload })),
+      BY_REFERENCE
     )
   }
 
@@ -57,7 +58,7 @@ export class V10 implements Protocol {
    * The next `V10Msg`. Stricter than Go: the remote type must be named
    * `V10Msg` (Go would accept a `V9Msg` by matching the `Payload` field).
    */
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     const r = this.stream.decoder.decode(V10Msg, { exactName: true })
     if (r._tag === "NeedMore") return r
     if (r._tag === "Failure") {
@@ -65,7 +66,7 @@ export class V10 implements Protocol {
     }
     const { Type: type, Payload: payload } = r.value
     if (payload.length === 0) return Decoded.failure(new MalformedFrame({ message: "null payload" }))
-    const parcel = Parcel.validate(type, payload)
+    const parcel = Parcel.validate(type, payload, address)
     return Result.isFailure(parcel)
       ? Decoded.failure(new MalformedFrame({ message: parcel.failure.message }))
       : Decoded.value(parcel.success)

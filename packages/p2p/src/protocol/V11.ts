@@ -20,7 +20,14 @@ import * as Parcel from "../Parcel.ts"
 import { V11EndpointSchema, V11HandshakeSchema, V11ShareSchema } from "../gen/protocolV11_pb.ts"
 import { ByteQueue } from "./ByteQueue.ts"
 import * as Decoded from "./Decoded.ts"
-import { MAX_HANDSHAKE_BYTES, MAX_MESSAGE_SIZE, MAX_SHARE, type Protocol, V11_SIGNATURE } from "./Protocol.ts"
+import {
+  BY_REFERENCE,
+  MAX_HANDSHAKE_BYTES,
+  MAX_MESSAGE_SIZE,
+  MAX_SHARE,
+  type Protocol,
+  V11_SIGNATURE
+} from "./Protocol.ts"
 import { FrameTooLarge, MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 
 const EMPTY = new Uint8Array(0)
@@ -67,8 +74,8 @@ const msgFrameSize = (type: number, payload: Uint8Array): number =>
   (type === 0 ? 0 : 1 + varintSize(type)) +
   (payload.length === 0 ? 0 : 1 + varintSize(payload.length) + payload.length)
 
-/** Writes the frame of a `V11Msg{Type, Payload}` at `out[at..]`; returns where it ends. */
-const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8Array): number => {
+/** Writes the frame of a `V11Msg{Type, Payload}` at `out[at..]` (without the payload bytes when `header`); returns where it ends. */
+const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8Array, header = false): number => {
   const size = msgFrameSize(type, payload) - 4
   writeFrameHeader(out, at, size)
   let pos = at + 4
@@ -79,6 +86,7 @@ const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8
   if (payload.length !== 0) {
     out[pos++] = 0x12
     pos = writeVarint(out, pos, payload.length)
+    if (header) return pos
     out.set(payload, pos)
     pos += payload.length
   }
@@ -86,19 +94,37 @@ const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8
 }
 
 /**
- * The frames of several `V11Msg`s in order, in one allocation.
+ * The frames of several `V11Msg`s in order, as chunks to write in order:
+ * small frames copied together into one buffer, payloads of at least
+ * `byReference` bytes not copied (the chunk is the payload itself).
  *
  * @since 0.1.0
  */
 export const encodeMsgFrames = (
-  parcels: ReadonlyArray<{ readonly type: number; readonly payload: Uint8Array }>
-): Uint8Array => {
+  parcels: ReadonlyArray<{ readonly type: number; readonly payload: Uint8Array }>,
+  byReference = BY_REFERENCE
+): Array<Uint8Array> => {
   let total = 0
-  for (let i = 0; i < parcels.length; i++) total += msgFrameSize(parcels[i]!.type, parcels[i]!.payload)
+  for (let i = 0; i < parcels.length; i++) {
+    const { type, payload } = parcels[i]!
+    total += msgFrameSize(type, payload) - (payload.length >= byReference ? payload.length : 0)
+  }
   const out = new Uint8Array(total)
+  const chunks: Array<Uint8Array> = []
   let at = 0
-  for (let i = 0; i < parcels.length; i++) at = writeMsgFrame(out, at, parcels[i]!.type, parcels[i]!.payload)
-  return out
+  let from = 0
+  for (let i = 0; i < parcels.length; i++) {
+    const { type, payload } = parcels[i]!
+    if (payload.length < byReference) {
+      at = writeMsgFrame(out, at, type, payload)
+    } else {
+      at = writeMsgFrame(out, at, type, payload, true)
+      chunks.push(out.subarray(from, at), payload)
+      from = at
+    }
+  }
+  if (at > from) chunks.push(out.subarray(from, at))
+  return chunks
 }
 
 /**
@@ -242,18 +268,18 @@ export class V11 implements Protocol {
     return encodeMsgFrame(parcel.type, parcel.payload)
   }
 
-  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): ReadonlyArray<Uint8Array> {
     return encodeMsgFrames(parcels)
   }
 
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     if (this.failed) return this.failed
     const frame = this.peekFrame(0)
     if (frame._tag !== "Value") return frame
     const body = this.input.take(frame.value)
     const msg = decodeMsgBody(body)
     if (Result.isFailure(msg)) return this.fail(msg.failure)
-    const parcel = Parcel.validate(msg.success.type, msg.success.payload)
+    const parcel = Parcel.validate(msg.success.type, msg.success.payload, address)
     if (Result.isFailure(parcel)) return this.fail(new MalformedFrame({ message: parcel.failure.message }))
     return Decoded.value(parcel.success)
   }

@@ -14,7 +14,7 @@ import * as Parcel from "../Parcel.ts"
 import * as ParcelType from "../ParcelType.ts"
 import * as Decoded from "./Decoded.ts"
 import { fromGobError, type GobStream, V9Msg } from "./GobStream.ts"
-import { MAX_SHARE, type Protocol } from "./Protocol.ts"
+import { BY_REFERENCE, MAX_SHARE, type Protocol } from "./Protocol.ts"
 import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 
 /**
@@ -231,10 +231,11 @@ export class V9 implements Protocol {
     return this.stream.encoder.encode(V9Msg, this.message(parcel))
   }
 
-  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): Uint8Array {
-    return this.stream.encoder.encodeMany(
+  encodeParcels(parcels: ReadonlyArray<Parcel.Parcel>): ReadonlyArray<Uint8Array> {
+    return this.stream.encoder.encodeManyChunks(
       V9Msg,
-      parcels.map((p) => this.message(p))
+      parcels.map((p) => this.message(p)),
+      BY_REFERENCE
     )
   }
 
@@ -247,7 +248,7 @@ export class V9 implements Protocol {
   }
 
   /** Go's `ProtocolV9.Receive` with `V9Msg.Valid`, then `Parcel.Valid`. */
-  decodeParcel(): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
+  decodeParcel(address?: string): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     const r = decodeMsg(this.stream)
     if (r._tag !== "Value") return r
     const { Header: h, Payload: payload = EMPTY } = r.value
@@ -257,7 +258,7 @@ export class V9 implements Protocol {
       return Decoded.failure(new MalformedFrame({ message: "length in header does not match payload" }))
     }
     if (Crc32.checksum(payload) !== h.Crc32) return Decoded.failure(new MalformedFrame({ message: "invalid checksum" }))
-    const parcel = Parcel.validate(h.Type, payload, h.TargetPeer)
+    const parcel = Parcel.validate(h.Type, payload, address ?? h.TargetPeer)
     return Result.isFailure(parcel)
       ? Decoded.failure(new MalformedFrame({ message: parcel.failure.message }))
       : Decoded.value(parcel.success)
