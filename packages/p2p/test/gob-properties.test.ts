@@ -2,7 +2,7 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Endpoint, type Handshake, NetworkId, Parcel, ParcelType, Wire } from "@catp2p/p2p"
 import { toHex } from "../../../test/support/vectors.ts"
-import { chunkings, drainParcels, parcelArb } from "./support.ts"
+import { chunkings, concat, drainParcels, parcelArb } from "./support.ts"
 
 const local = { network: NetworkId.fromName("props"), nodeId: 0x01020304, listenPort: "8108" }
 const makers = {
@@ -136,16 +136,6 @@ describe("protocols 9 and 10: properties", () => {
   })
 })
 
-const join = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
-
 const text = (s: string) => new TextEncoder().encode(s)
 
 describe("encodeParcels (a write batch)", () => {
@@ -153,7 +143,7 @@ describe("encodeParcels (a write batch)", () => {
     fc.assert(
       fc.property(fc.array(parcelArb, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 250 }), (ps, min) => {
         const chunks = Wire.V11.encodeMsgFrames(ps, min)
-        expect(toHex(join(chunks))).toBe(toHex(join(ps.map((p) => Wire.V11.encodeMsgFrame(p.type, p.payload)))))
+        expect(toHex(concat(chunks))).toBe(toHex(concat(ps.map((p) => Wire.V11.encodeMsgFrame(p.type, p.payload)))))
         for (const p of ps) expect(chunks.includes(p.payload)).toBe(p.payload.length >= min)
       }),
       { numRuns: 200 }
@@ -168,7 +158,7 @@ describe("encodeParcels (a write batch)", () => {
       const one = all[version]()
       const chunks = all[version]().encodeParcels(parcels)
       expect(chunks.filter((c) => c === big).length).toBe(1)
-      expect(toHex(join(chunks))).toBe(toHex(join(parcels.map((p) => one.encodeParcel(p)))))
+      expect(toHex(concat(chunks))).toBe(toHex(concat(parcels.map((p) => one.encodeParcel(p)))))
     })
 
     it(`v${version}: the bytes of encodeParcel of each, concatenated, whatever was sent before`, () => {
@@ -188,11 +178,11 @@ describe("encodeParcels (a write batch)", () => {
                 joined.set(b, at)
                 at += b.length
               }
-              expect(toHex(join(many.encodeParcels(batch)))).toBe(toHex(joined))
+              expect(toHex(concat(many.encodeParcels(batch)))).toBe(toHex(joined))
             }
             // and they decode back, in order
             const rx = all[version]()
-            const bytes = join(all[version]().encodeParcels(batches.flat()))
+            const bytes = concat(all[version]().encodeParcels(batches.flat()))
             expect(drainParcels(rx, [bytes]).map((p) => [p.type, toHex(p.payload)])).toEqual(
               batches.flat().map((p) => [p.type, toHex(p.payload)])
             )

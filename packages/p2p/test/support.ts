@@ -52,3 +52,14 @@ export const drainParcels = (rx: Wire.Protocol.Protocol, chunks: ReadonlyArray<U
 }
 
 export const isApp = ParcelType.isApplication
+
+/** The chunks joined into one array. */
+export const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}

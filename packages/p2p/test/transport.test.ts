@@ -10,6 +10,7 @@ import * as MemoryTransport from "../src/MemoryTransport.ts"
 import * as TcpTransport from "../src/TcpTransport.ts"
 import type { Address, Connection, TransportError } from "../src/Transport.ts"
 import { Transport } from "../src/Transport.ts"
+import { concat } from "./support.ts"
 
 type Service = Transport["Service"]
 
@@ -66,16 +67,6 @@ const harnesses: ReadonlyArray<Harness> = [
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (data: Uint8Array) => new TextDecoder().decode(data)
-
-const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
 
 /** Reads until `n` bytes arrived. */
 const readN = (connection: Connection, n: number) =>

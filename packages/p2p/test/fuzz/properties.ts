@@ -15,6 +15,7 @@ import * as Gob from "@catp2p/gob"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
 import { Endpoint, NetworkId, type Parcel, Wire } from "@catp2p/p2p"
+import { concat } from "../support.ts"
 
 type Version = 9 | 10 | 11
 
@@ -54,16 +55,6 @@ const split = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Array
   return out
 }
 
-const cat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
-
 const parcelArb: fc.Arbitrary<Parcel.Parcel> = fc.record({
   type: fc.constantFrom(...([0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const)),
   address: fc.constant(""),
@@ -77,7 +68,7 @@ const claimArb = fc.oneof(
   fc.nat().map((n) => u32(n)),
   fc
     .integer({ min: 1, max: 8 })
-    .chain((k) => fc.uint8Array({ minLength: k, maxLength: k }).map((b) => cat([new Uint8Array([256 - k]), b]))),
+    .chain((k) => fc.uint8Array({ minLength: k, maxLength: k }).map((b) => concat([new Uint8Array([256 - k]), b]))),
   fc.constantFrom(u32(0xffffffff), u32(134_217_728), u32(134_217_729), new Uint8Array([0xfc, 0x40, 0, 0, 0]))
 )
 
@@ -112,7 +103,7 @@ const streamArb = (version: Version) =>
     )
     .map(([items, muts, cuts]) => {
       const tx = Wire.Codec.fresh(version)
-      const bytes = cat(items.map((it) => ("parcel" in it ? tx.encodeParcel(it.parcel) : it.raw)))
+      const bytes = concat(items.map((it) => ("parcel" in it ? tx.encodeParcel(it.parcel) : it.raw)))
       return split(mutate(bytes, muts), cuts)
     })
 
@@ -160,7 +151,7 @@ const gobDecoder: FuzzProperty = {
     fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
     (v, items, muts, cuts) => {
       const tx = Wire.Codec.fresh(v as Version)
-      const bytes = mutate(cat(items.map((it) => ("p" in it ? tx.encodeParcel(it.p) : it.raw))), muts)
+      const bytes = mutate(concat(items.map((it) => ("p" in it ? tx.encodeParcel(it.p) : it.raw))), muts)
       const dec = new Gob.Decoder({ maxMessageSize: 1 << 20, maxTypes: Wire.GobStream.MAX_TYPES })
       let pushed = 0
       for (const c of split(bytes, cuts)) {
@@ -197,7 +188,7 @@ const handshake: FuzzProperty = {
       fc.tuple(fc.constantFrom(...hellos, ...rejection), mutationsArb).map(([h, m]) => mutate(h, m)),
       fc
         .tuple(fc.constantFrom(...hellos), claimArb, fc.integer({ min: 0, max: 40_000 }))
-        .map(([h, c, pad]) => cat([h.subarray(0, 4), c, new Uint8Array(pad)]))
+        .map(([h, c, pad]) => concat([h.subarray(0, 4), c, new Uint8Array(pad)]))
     ),
     fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }),
     fc.constantFrom(9, 10, 11),
