@@ -24,6 +24,20 @@ describe("Crc32 (crc32.json)", () => {
     }
   })
 
+  it("the sliced loop agrees with the byte-at-a-time definition, for every length and offset", () => {
+    const reference = (data: Uint8Array) => {
+      let crc = 0xffffffff
+      for (const byte of data) crc = Crc32.table[(crc ^ byte) & 0xff]! ^ (crc >>> 8)
+      return (crc ^ 0xffffffff) >>> 0
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (bytes, offset) => {
+        const view = bytes.subarray(Math.min(offset, bytes.length))
+        expect(Crc32.checksum(view)).toBe(reference(view))
+      })
+    )
+  })
+
   it("used every vector", () => expect(vectors.unused()).toEqual([]))
 })
 
