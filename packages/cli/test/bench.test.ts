@@ -119,6 +119,7 @@ describe("catp2p bench", () => {
     expect(Object.keys(summary.handshakesPerSec as object)).toEqual(["11"])
     expect((summary.handshakesPerSec as Record<string, number>)["11"]).toBeGreaterThan(0)
     expect(typeof summary.bytesPerIdlePeer).toBe("number")
+    expect(typeof summary.marginalBytesPerIdlePeer).toBe("number")
     expect(typeof summary.broadcastP50Ms).toBe("number")
     expect(typeof summary.broadcastP99Ms).toBe("number")
     expect((summary.broadcast as Record<string, unknown>).complete).toBe(3)

@@ -113,7 +113,7 @@ export const options = (f: BenchFlags): Result.Result<BenchOptions, string> => {
   const repeats = Option.getOrElse(f.repeats, () => (f.quick ? 1 : 3))
   const windowMs = Option.getOrElse(f.window, () => (f.quick ? 0.75 : 3)) * 1000
   const peers = Option.getOrElse(f.peers, () => (f.quick ? 500 : 1000))
-  const simTimeout = Option.getOrElse(f.simTimeout, () => (f.quick ? 90 : 1200))
+  const simTimeout = Option.getOrElse(f.simTimeout, () => (f.quick ? 90 : 2700))
   if (repeats < 1 || windowMs < 100 || peers < 1 || f.capacity < 1 || f.nodes < 2 || simTimeout < 1) {
     return Result.fail("--repeats, --window (>= 0.1), --peers, --capacity, --nodes, --sim-timeout must be positive")
   }
@@ -325,7 +325,7 @@ const flags = {
   ),
   simTimeout: Flag.Int("sim-timeout").pipe(
     Flag.withDescription(
-      "Seconds a simulation may take before it is reported as a timeout (default 1200; 90 with --quick)"
+      "Seconds a simulation may take before it is reported as a timeout (default 2700; 90 with --quick)"
     ),
     Flag.optional
   ),

@@ -3,7 +3,13 @@
  * raised, run with `--expose-gc`) takes `peers` incoming connections from a
  * dialer process that completes a real handshake on each and then holds
  * them, silent. The node's RSS and heap, after full garbage collections,
- * before and after, divided by the peer count, is the cost of an idle peer.
+ * before and after, divided by the peer count, is the cost of an idle peer
+ * (`rss`, `heap`). The peers are connected in two halves with a measurement
+ * between them; the growth over the second half, per peer, is the marginal
+ * cost (`marginalRss`, `marginalHeap`): what one more peer costs, without
+ * the one-time growth of the process while the first connections are set
+ * up. RSS moves by tens of KiB per peer between runs with how V8 commits and
+ * returns pages; the heap figures are the stable ones.
  * The dialer is another process, so its sockets are not counted.
  *
  * Baseline: the same held connections to a plain `node:net` server that
@@ -37,6 +43,9 @@ export interface PerPeer {
   readonly heap: number
   /** Node's memory outside the JS heap (buffers). */
   readonly external: number
+  /** Growth per peer over the second half of the peers. */
+  readonly marginalRss: number
+  readonly marginalHeap: number
   /** Connections actually held at the measurement. */
   readonly held: number
 }
@@ -52,6 +61,8 @@ export interface IdleRow {
   readonly rssPerPeer: Measure.Summary
   readonly heapPerPeer: Measure.Summary
   readonly externalPerPeer: Measure.Summary
+  readonly marginalRssPerPeer: Measure.Summary
+  readonly marginalHeapPerPeer: Measure.Summary
   readonly baselineRssPerPeer: Measure.Summary
   readonly baselineHeapPerPeer: Measure.Summary
   /** catp2p RSS per peer over the baseline's, medians. */
@@ -94,25 +105,34 @@ export const trial = (
       yield* dialer.request({ cmd: "dial", port: port ?? 0 }, Messages.Ready, "30 seconds")
       yield* Effect.sleep("300 millis")
       const before = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
-      const held = yield* dialer.request({ cmd: "hold", count: peers, concurrency: 32 }, Messages.Held, "120 seconds")
-      if (held.open < peers) {
-        return yield* new Child.BenchError({
-          message: `${name}: only ${held.open} of ${peers} connections held (${held.firstError ?? "no error"})`
+      /** Holds connections until `total` are open, then measures the server once it counts them all and settled. */
+      const holdUntil = (total: number, count: number) =>
+        Effect.gen(function* () {
+          const held = yield* dialer.request({ cmd: "hold", count, concurrency: 32 }, Messages.Held, "120 seconds")
+          if (held.open < total) {
+            return yield* new Child.BenchError({
+              message: `${name}: only ${held.open} of ${total} connections held (${held.firstError ?? "no error"})`
+            })
+          }
+          let m = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
+          for (let i = 0; i < 100 && m.peers < total; i++) {
+            yield* Effect.sleep("100 millis")
+            m = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
+          }
+          yield* Effect.sleep("1 second")
+          return yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
         })
-      }
-      // wait until the server counts them all, then let it settle
-      let after = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
-      for (let i = 0; i < 100 && after.peers < peers; i++) {
-        yield* Effect.sleep("100 millis")
-        after = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
-      }
-      yield* Effect.sleep("1 second")
-      after = yield* server.request({ cmd: "memory" }, Messages.Memoried, "30 seconds")
+      const half = Math.max(1, Math.floor(peers / 2))
+      const mid = yield* holdUntil(half, half)
+      const after = yield* holdUntil(peers, peers - half)
       const n = Math.max(1, after.peers - before.peers)
+      const second = Math.max(1, after.peers - mid.peers)
       return {
         rss: (after.rss - before.rss) / n,
         heap: (after.heapUsed - before.heapUsed) / n,
         external: (after.external - before.external) / n,
+        marginalRss: (after.rss - mid.rss) / second,
+        marginalHeap: (after.heapUsed - mid.heapUsed) / second,
         held: after.peers
       } satisfies PerPeer
     })
@@ -142,7 +162,8 @@ export const run = (
         Effect.tap(trial(false, protocol, options.peers), (t) =>
           options.progress(
             `  ${`v${protocol} ${t.held} idle peers`.padEnd(24)} run ${rep + 1}/${options.repeats}: ` +
-              `RSS ${kib(t.rss)}, heap ${kib(t.heap)}, external ${kib(t.external)} per peer`
+              `RSS ${kib(t.rss)}, heap ${kib(t.heap)}, external ${kib(t.external)} per peer; ` +
+              `marginal RSS ${kib(t.marginalRss)}, heap ${kib(t.marginalHeap)}`
           )
         )
     )
@@ -157,6 +178,8 @@ export const run = (
         rssPerPeer,
         heapPerPeer: Measure.summarize(list.map((t) => t.heap)),
         externalPerPeer: Measure.summarize(list.map((t) => t.external)),
+        marginalRssPerPeer: Measure.summarize(list.map((t) => t.marginalRss)),
+        marginalHeapPerPeer: Measure.summarize(list.map((t) => t.marginalHeap)),
         baselineRssPerPeer,
         baselineHeapPerPeer,
         ratio: Measure.ratio(rssPerPeer.median, baselineRssPerPeer.median)

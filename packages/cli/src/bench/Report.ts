@@ -182,9 +182,10 @@ export const idleTable = (rows: ReadonlyArray<IdlePeers.IdleRow>): string =>
       "RSS/peer",
       "heap/peer",
       "external/peer",
+      "marginal RSS/heap per peer",
       "node:net RSS/socket",
       "heap/socket",
-      "target ≤ 64 KiB"
+      "target ≤ 64 KiB (all / marginal)"
     ],
     rows.map((r) => [
       `v${r.protocol}`,
@@ -192,9 +193,10 @@ export const idleTable = (rows: ReadonlyArray<IdlePeers.IdleRow>): string =>
       `${kib(r.rssPerPeer.median)}${pm(r.rssPerPeer)}`,
       kib(r.heapPerPeer.median),
       kib(r.externalPerPeer.median),
+      `${kib(r.marginalRssPerPeer.median)} / ${kib(r.marginalHeapPerPeer.median)}`,
       kib(r.baselineRssPerPeer.median),
       kib(r.baselineHeapPerPeer.median),
-      r.rssPerPeer.median <= TARGETS.bytesPerIdlePeer ? "✓" : "✗"
+      `${r.rssPerPeer.median <= TARGETS.bytesPerIdlePeer ? "✓" : "✗"} / ${r.marginalRssPerPeer.median <= TARGETS.bytesPerIdlePeer ? "✓" : "✗"}`
     ])
   )
 
@@ -321,6 +323,10 @@ export const json = (r: Results): Record<string, unknown> => ({
     r.idle === undefined || r.idle.length === 0
       ? null
       : Math.round(Math.max(...r.idle.map((i) => i.rssPerPeer.median))),
+  marginalBytesPerIdlePeer:
+    r.idle === undefined || r.idle.length === 0
+      ? null
+      : Math.round(Math.max(...r.idle.map((i) => i.marginalRssPerPeer.median))),
   idlePeers:
     r.idle?.map((i) => ({
       protocol: i.protocol,
@@ -328,6 +334,8 @@ export const json = (r: Results): Record<string, unknown> => ({
       rssBytesPerPeer: Math.round(i.rssPerPeer.median),
       heapBytesPerPeer: Math.round(i.heapPerPeer.median),
       externalBytesPerPeer: Math.round(i.externalPerPeer.median),
+      marginalRssBytesPerPeer: Math.round(i.marginalRssPerPeer.median),
+      marginalHeapBytesPerPeer: Math.round(i.marginalHeapPerPeer.median),
       baselineRssBytesPerSocket: Math.round(i.baselineRssPerPeer.median),
       baselineHeapBytesPerSocket: Math.round(i.baselineHeapPerPeer.median),
       ratio: r2(i.ratio)
