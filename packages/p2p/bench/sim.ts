@@ -31,13 +31,18 @@ if (nodes < 2 || nodes > 10_000) {
   process.exit(2)
 }
 
-const report = await Effect.runPromise(
+await Effect.runPromise(
   Simulation.run({
     nodes,
     rounds,
     seed,
     limit: "30 minutes",
     tick: `${tick} seconds`,
+    // the report is complete once the network has converged: print it and
+    // leave, as stopping thousands of nodes one by one takes minutes
+    onReport: (report) => {
+      process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0))
+    },
     ...(args.includes("--progress")
       ? {
           onProgress: (p: Simulation.Progress) =>
@@ -48,4 +53,3 @@ const report = await Effect.runPromise(
       : {})
   }).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 )
-console.log(JSON.stringify(report))

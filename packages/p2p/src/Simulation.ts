@@ -259,6 +259,12 @@ export const run = (options: {
   readonly now?: () => number
   /** Called after every simulated second until the network has converged. */
   readonly onProgress?: (progress: Progress) => void
+  /**
+   * Called with the report before the nodes are stopped: stopping a big
+   * network (every node's peers leaving, their replenish reacting) can take
+   * longer than the run itself.
+   */
+  readonly onReport?: (report: Report) => void
 }) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -308,7 +314,7 @@ export const run = (options: {
         }
       }
       const s = stats(sim)
-      return {
+      const report: Report = {
         ...s,
         rounds: options.rounds,
         simulatedSeconds: simulated,
@@ -316,7 +322,9 @@ export const run = (options: {
         churn: total === 0 ? 0 : changed / total,
         wallMs: Math.round(now() - started),
         heapMB: Math.round(process.memoryUsage().heapUsed / 1048576)
-      } satisfies Report
+      }
+      options.onReport?.(report)
+      return report
     })
   ).pipe(
     Random.withSeed(options.seed),
