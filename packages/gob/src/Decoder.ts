@@ -87,15 +87,13 @@ const sharedPlanner = (
   wire: ReadonlyMap<number, WireDef>,
   maxDepth: number
 ): Planner => {
+  const key = signature === undefined ? undefined : `${maxDepth}|${signature}`
+  const cached = key === undefined ? undefined : planners.get(key)
+  if (cached !== undefined) return cached
+  // only a new planner needs its own copy of the table (every stream starts by looking one up)
   const table = new Map(wire)
-  const make = () => new Planner((id) => table.get(id) ?? builtinDefs.get(id), maxDepth)
-  if (signature === undefined) return make()
-  const key = `${maxDepth}|${signature}`
-  let planner = planners.get(key)
-  if (planner === undefined) {
-    planner = make()
-    if (planners.size < MAX_SHARED_PLANNERS) planners.set(key, planner)
-  }
+  const planner = new Planner((id) => table.get(id) ?? builtinDefs.get(id), maxDepth)
+  if (key !== undefined && planners.size < MAX_SHARED_PLANNERS) planners.set(key, planner)
   return planner
 }
 
