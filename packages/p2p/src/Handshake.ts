@@ -54,6 +54,18 @@ export class VersionTooLow extends Schema.TaggedError<VersionTooLow>()("VersionT
   message: Schema.String
 }) {}
 
+/**
+ * The peer announced a protocol version its encoding does not carry: a gob
+ * hello (protocols 9 and 10) with any version other than 9 or 10. Go refuses
+ * these the same way ("unsupported protocol version"), without a reply.
+ *
+ * @since 0.1.0
+ */
+export class VersionUnsupported extends Schema.TaggedError<VersionUnsupported>()("VersionUnsupported", {
+  received: Schema.Number,
+  message: Schema.String
+}) {}
+
 /** We dialed ourselves: the reply carried our own loopback nonce. @since 0.1.0 */
 export class Loopback extends Schema.TaggedError<Loopback>()("Loopback", {
   message: Schema.String
@@ -87,7 +99,7 @@ export class Closed extends Schema.TaggedError<Closed>()("Closed", {
  * @since 0.1.0
  */
 export class HandshakeError extends Schema.TaggedError<HandshakeError>()("HandshakeError", {
-  reason: Schema.Union([Timeout, WrongNetwork, VersionTooLow, Loopback, Rejected, Malformed, Closed])
+  reason: Schema.Union([Timeout, WrongNetwork, VersionTooLow, VersionUnsupported, Loopback, Rejected, Malformed, Closed])
 }) {
   override get message(): string {
     return `handshake failed (${this.reason._tag}): ${this.reason.message}`

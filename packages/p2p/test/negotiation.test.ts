@@ -160,14 +160,36 @@ describe("handshake negotiation", () => {
     }
   })
 
-  it("answers a gob hello with a version above 10 as 10", () => {
-    const p = new Wire.V10.V10(new Wire.GobStream.GobStream())
-    const listener = new Wire.Negotiation.Incoming(settings(11), 1n)
-    listener.push(
-      p.encodeHandshake({ network, version: 12, type: 8, nodeId: 1, listenPort: "1", loopback: 3n, alternatives: [] })
-    )
-    const r = listener.poll()
-    expect(r._tag === "Value" && [r.value.protocol.version, r.value.handshake.version]).toEqual([10, 10])
+  it("refuses a gob hello or reply with a version other than 9 or 10, as Go does, without a reply", () => {
+    const gobHello = (version: number) =>
+      new Wire.V10.V10(new Wire.GobStream.GobStream()).encodeHandshake({
+        network,
+        version,
+        type: 8,
+        nodeId: 1,
+        listenPort: "1",
+        loopback: 3n,
+        alternatives: []
+      })
+    for (const version of [11, 12, 255]) {
+      for (const ours of [9, 10, 11] as const) {
+        const listener = new Wire.Negotiation.Incoming(settings(ours), 1n)
+        listener.push(gobHello(version))
+        const r = listener.poll()
+        expect(reason(r), `v${version} to a ${ours} listener`).toBe("VersionUnsupported")
+        if (r._tag === "Failure" && r.error.reason._tag === "VersionUnsupported") {
+          expect(r.error.reason.received).toBe(version)
+        }
+      }
+      // a dialer reading such a reply refuses it the same way
+      const dialer = new Wire.Negotiation.Outgoing(settings(10), 5n)
+      dialer.push(gobHello(version))
+      expect(reason(dialer.poll()), `reply v${version}`).toBe("VersionUnsupported")
+    }
+    // below 9 with a permissive minimum: Go's switch refuses it as unsupported too
+    const listener = new Wire.Negotiation.Incoming(settings(10, { protocolVersionMinimum: 0 }), 1n)
+    listener.push(gobHello(8))
+    expect(reason(listener.poll())).toBe("VersionUnsupported")
   })
 
   describe("pre-handshake byte cap", () => {

@@ -13,9 +13,10 @@
  * Version rules (Go's, plus a rule for versions Go does not know):
  * - `pbuf` → protocol 11; we reply with version min(theirs, 11).
  * - gob, version 9 → protocol 9; version 10 → 10, or 9 when we are configured
- *   for 9; a version above 10 over gob is treated as 10 (our highest gob
- *   protocol) instead of Go's refusal, and answered as such.
- * - below `ProtocolVersionMinimum` → `VersionTooLow`.
+ *   for 9; any other version over gob → `VersionUnsupported`, refused without
+ *   a reply, as Go's `detectProtocolFromFirstMessage` does ("unsupported
+ *   protocol version"), in both directions.
+ * - below `ProtocolVersionMinimum` → `VersionTooLow` (checked first, as Go).
  *
  * Stricter than Go: a hello must have type Handshake (8), or Peer-Request (3)
  * from a protocol 9 node; a reply may also be Rejection-Alternative (9).
@@ -165,14 +166,13 @@ class Detector {
     if (this.protocol.version === 11) {
       return Decoded.value({ protocol: this.protocol, handshake: { ...hs, version: Math.min(hs.version, 11) } })
     }
-    // gob: settle on 9 or 10
-    if (hs.version < 9) {
+    // gob: settle on 9 or 10; Go refuses every other version (no gob protocol carries it)
+    if (hs.version !== 9 && hs.version !== 10) {
       return Decoded.failure(
         new Handshake.HandshakeError({
-          reason: new Handshake.VersionTooLow({
-            minimum: 9,
+          reason: new Handshake.VersionUnsupported({
             received: hs.version,
-            message: `protocol version ${hs.version} is not spoken (9 is the oldest)`
+            message: `unsupported protocol version ${hs.version} over gob (it carries 9 and 10)`
           })
         })
       )
