@@ -123,4 +123,22 @@ describe("in-memory network under TestClock", () => {
       yield* Deferred.await(dialerGone)
     })
   )
+  it.effect("nodes with the same node id connect (Go detects loopback only by the nonce)", () =>
+    Effect.gen(function* () {
+      // both at Go's default name, so both have the id derived from "FNode0"
+      const [a, b] = (yield* startNetwork(2, { nodeName: "FNode0", nodeId: 0, targetPeers: 1, minReseed: 0 })) as [
+        TestNode,
+        TestNode
+      ]
+      const peer = yield* a.network.dial(Endpoint.unsafeMake(hostOf(1), "8108"))
+      const [atB] = yield* b.network.peers
+      // the same id on both sides, told apart by address
+      assert.strictEqual(peer.hash.split(" ")[1], atB!.hash.split(" ")[1])
+      assert.strictEqual(peer.hash.split(" ")[0], `${hostOf(1)}:8108`)
+      assert.strictEqual(atB!.hash.split(" ")[0], `${hostOf(0)}:8108`)
+      // and a node that dials itself is still refused, by the nonce
+      const self = yield* Effect.flip(a.network.dial(Endpoint.unsafeMake(hostOf(0), "8108")))
+      assert.strictEqual(self._tag === "HandshakeError" ? self.reason._tag : self._tag, "Loopback")
+    })
+  )
 })
