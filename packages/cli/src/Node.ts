@@ -15,7 +15,11 @@
  * and a shutdown that takes longer than {@link SHUTDOWN_LIMIT} exits 1. The
  * end of stdin (in `--chat` and `--json`) and `quit` shut down the same way.
  * Status 2 means a bad configuration (every problem is printed, each naming
- * its field), status 1 a node that could not start (e.g. the port is taken).
+ * its field; `--metrics` with `enablePrometheus` false is one), status 1 a
+ * node that could not start (e.g. the port is taken).
+ *
+ * `--metrics HOST:PORT` serves the Go package's instruments under Go's names
+ * and types, without a `node` label (one node per process, as Go).
  *
  * The node is built in one place, {@link layer}, so further layers (metrics,
  * traces) can be merged there.
@@ -91,7 +95,8 @@ export const layer = (
   telemetry.metrics === undefined && telemetry.console !== true && telemetry.otlp === undefined
     ? P2PLayer.layer(config)
     : // the tracer is provided to the node's layer, so the node's own work is traced
-      P2PLayer.layer(config, { metrics: telemetry.metrics !== undefined }).pipe(
+      // one node per process: Go's series without a `node` label, as Go serves them
+      P2PLayer.layer(config, { metrics: telemetry.metrics === undefined ? false : { node: false } }).pipe(
         Layer.provide(Telemetry.layer({ serviceName: "catp2p", ...telemetry }))
       )
 
@@ -277,7 +282,9 @@ export const command = Command.make(
     quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("No status lines"), Flag.withDefault(false)),
     metrics: Flag.String("metrics").pipe(
       Flag.withMetavar("HOST:PORT"),
-      Flag.withDescription("Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100)"),
+      Flag.withDescription(
+        "Serve Prometheus metrics (Go's instruments) at http://HOST:PORT/metrics (e.g. 127.0.0.1:9100); needs enablePrometheus"
+      ),
       Flag.optional
     ),
     traceConsole: Flag.Boolean("trace-console").pipe(
@@ -299,6 +306,12 @@ export const command = Command.make(
       if (Result.isFailure(at)) return yield* usage(`--metrics: ${at.failure.message}`)
     }
     const config = yield* configure(settings, configPath, json)
+    if (Option.isSome(metrics) && !config.enablePrometheus) {
+      // Go registers no instruments without EnablePrometheus: nothing to serve
+      return yield* usage(
+        "--metrics needs enablePrometheus, which is false (--enable-prometheus, CATP2P_ENABLE_PROMETHEUS or the config file)"
+      )
+    }
     yield* signalGuard
     const mode: Mode = json ? "json" : chat ? "chat" : "status"
     const telemetry: Telemetry.Options = {

@@ -1,8 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { createServer } from "node:net"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -222,7 +222,7 @@ describe("catp2p node --json: the scripting interface", () => {
   )
 
   it.live(
-    "--metrics HOST:PORT serves the Go instruments for scraping, and counters move",
+    "--metrics HOST:PORT serves Go's instruments under Go's names and types, unlabeled, and they move",
     () =>
       Effect.gen(function* () {
         const port = yield* freePort
@@ -231,8 +231,9 @@ describe("catp2p node --json: the scripting interface", () => {
         const B = yield* spawnNode("B", ["--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`])
         yield* event(B, "ready")
         yield* event(A, "peers", (e) => e.total === 1)
+        // Go's series carry no label: `name value`
         const value = (text: string, name: string): number => {
-          const m = new RegExp(String.raw`^${name}(?:\{[^}]*\})? (\S+)$`, "m").exec(text)
+          const m = new RegExp(String.raw`^${name} (\S+)$`, "m").exec(text)
           return m === null ? Number.NaN : Number(m[1])
         }
         const scrapeUntil = (check: (text: string) => boolean) =>
@@ -242,22 +243,41 @@ describe("catp2p node --json: the scripting interface", () => {
             Effect.timeout(DEADLINE)
           )
         yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
-        const before = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received_total") >= 1)
-        for (const name of [
-          "factomd_p2p_peers_incoming",
-          "factomd_p2p_parcels_received_total",
-          "factomd_p2p_parcels_size"
-        ]) {
-          assert.include(before, name)
-        }
-        assert.strictEqual(value(before, "factomd_p2p_peers_online"), 1)
-        for (let i = 0; i < 3; i++) yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
-        const received = value(before, "factomd_p2p_messages_received_total")
-        const after = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received_total") >= received + 3)
-        assert.isAbove(
-          value(after, "factomd_p2p_parcels_received_total"),
-          value(before, "factomd_p2p_parcels_received_total")
+        const before = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received") >= 1)
+
+        // Go's instruments (github.com/whosoup/factom-p2p, prometheus.go at 3cfdb9b, `_setup`):
+        // all made by prometheus.NewGauge, and the histogram ParcelSize
+        const go = new Map<string, string>([
+          ..."peers_online peers_connecting peers_incoming peers_outgoing to_network to_network_ratio from_network from_network_ratio cat_rounds tech_sendroutines tech_receiveroutines parcels_sent parcels_received parcels_invalid messages_sent messages_received byte_rate_down byte_rate_up msg_rate_down msg_rate_up dropped_peer_send dropped_from_network dropped_to_network"
+            .split(" ")
+            .map((n): [string, string] => [`factomd_p2p_${n}`, "gauge"]),
+          ["factomd_p2p_parcels_size", "histogram"]
+        ])
+        assert.strictEqual(go.size, 24)
+        const types = new Map(
+          before
+            .split("\n")
+            .filter((line) => line.startsWith("# TYPE "))
+            .map((line) => line.slice(7).split(" ") as [string, string])
         )
+        for (const [name, type] of go) {
+          assert.strictEqual(types.get(name), type, name)
+          assert.isFalse(types.has(`${name}_total`), `${name}_total`)
+          if (type === "gauge") assert.isNotNaN(value(before, name), `${name} without labels`)
+        }
+        assert.deepStrictEqual(
+          [...before.matchAll(/^factomd_p2p_parcels_size_bucket\{le="([^"]+)"\} \S+$/gm)].map((m) => m[1]),
+          [..."1 2 4 8 16 32 64 128 256 512 1024 2048 4096 8192 16384 32768".split(" "), "+Inf"]
+        )
+        assert.notInclude(before, "target_info")
+        assert.notInclude(before, "node=")
+        assert.strictEqual(value(before, "factomd_p2p_peers_online"), 1)
+        assert.strictEqual(value(before, "factomd_p2p_peers_incoming"), 1)
+
+        for (let i = 0; i < 3; i++) yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
+        const received = value(before, "factomd_p2p_messages_received")
+        const after = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received") >= received + 3)
+        assert.isAbove(value(after, "factomd_p2p_parcels_received"), value(before, "factomd_p2p_parcels_received"))
         yield* command(A, "quit")
         assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
       }),

@@ -209,7 +209,20 @@ describe.concurrent("catp2p node: configuration errors exit with status 2", () =
       ["missing file", ["--config", join(dir, "absent.json")], {}, ["--config", "cannot be read"]],
       ["cross-field rule", ["--drop-to", "5", "--max-peers", "4", "--target-peers", "5"], {}, ["targetPeers"]],
       ["--json with --chat", ["--json", "--chat"], {}, ["--json", "--chat"]],
-      ["bad --metrics address", ["--metrics", "localhost"], {}, ["--metrics"]]
+      ["bad --metrics address", ["--metrics", "localhost"], {}, ["--metrics"]],
+      // Go registers no instruments without EnablePrometheus: --metrics has nothing to serve
+      [
+        "--metrics with --enable-prometheus=false",
+        ["--metrics", "127.0.0.1:0", "--enable-prometheus=false"],
+        {},
+        ["--metrics", "enablePrometheus"]
+      ],
+      [
+        "--metrics with CATP2P_ENABLE_PROMETHEUS=false",
+        ["--metrics", "127.0.0.1:0"],
+        { CATP2P_ENABLE_PROMETHEUS: "false" },
+        ["--metrics", "enablePrometheus"]
+      ]
     ]
   for (const [name, args, env, expected] of cases) {
     it(name, ({ expect }) =>

@@ -133,7 +133,10 @@ export const Config = Schema.Struct({
   protocolVersionMinimum: Count.check(Schema.isLessThanOrEqualTo(0xffff)),
   /** Capacity of the send queue of each peer and of the application queues. Go `ChannelCapacity`, default `1000`. */
   channelCapacity: Count,
-  /** Export Prometheus metrics. Go `EnablePrometheus`, default `true`. */
+  /**
+   * Register the Prometheus instruments (`Metrics`; the CLI's `--metrics`
+   * needs it). Go `EnablePrometheus`, default `true`.
+   */
   enablePrometheus: Text.BooleanFromText,
   /** Do not send a peer application parcels it sent us. Go `PeerResendFilter`, default `true`. */
   peerResendFilter: Text.BooleanFromText,
@@ -239,7 +242,7 @@ const TABLE: { readonly [K in keyof Config]: Row } = {
   protocolVersion: ["ProtocolVersion", "protocol", "10", "Protocol version this node speaks: 9, 10 or 11"],
   protocolVersionMinimum: ["ProtocolVersionMinimum", "integer", "9", "Peers with an older protocol are refused"],
   channelCapacity: ["ChannelCapacity", "integer", "1000", "Capacity of each send queue and of the application queues"],
-  enablePrometheus: ["EnablePrometheus", "boolean", "true", "Export Prometheus metrics"],
+  enablePrometheus: ["EnablePrometheus", "boolean", "true", "Register the Prometheus instruments (--metrics needs it)"],
   peerResendFilter: ["PeerResendFilter", "boolean", "true", "Do not send a peer application parcels it sent us"],
   peerResendBuckets: ["PeerResendBuckets", "integer", "3", "Buckets the resend filter keeps (covers buckets × width)"],
   peerResendInterval: ["PeerResendInterval", "duration", "20s", "Width of one resend-filter bucket"],

@@ -1,21 +1,26 @@
 /**
  * Every instrument the Go package registers with Prometheus (its
- * `Prometheus` struct), as Effect metrics, for as many nodes per process as
- * you run: every series carries a `node` attribute (the node's listen
- * address `host:port` unless {@link Options.node} says otherwise), where Go
- * registers its instruments once per process.
+ * `Prometheus` struct, `prometheus.go`), as Effect metrics under Go's names
+ * and types: 23 gauges and the histogram `factomd_p2p_parcels_size`.
+ *
+ * Go registers them only when `EnablePrometheus` is true (its default), once
+ * per process; so does this layer: with `enablePrometheus` false it registers
+ * nothing and samples nothing. Go's instruments carry no labels. catp2p can
+ * run many nodes in one process, so by default every series carries a `node`
+ * attribute (the node's listen address `host:port`, or {@link Options.node});
+ * `node: false` leaves it out and gives Go's series exactly (one node per
+ * process, as Go: the `catp2p node` command does this).
  *
  * Nothing runs per parcel: the node keeps plain counters (each peer's
  * messages and bytes, its send queue; the controller's `counters`; the
  * {@link Traffic} counters the readers and writers bump), and a fiber samples
- * them once a second (`Clock`-driven, so it follows `TestClock`), sets the
- * gauges and adds the counters' growth. Export them with `Telemetry`
- * (e.g. `Telemetry.prometheus`).
+ * them once a second (`Clock`-driven, so it follows `TestClock`) and sets the
+ * gauges. Export them with `Telemetry` (e.g. `Telemetry.prometheus`).
  *
  * Enable them with `P2PLayer.layer(config, { metrics: true })`, or add
  * `Metrics.layer()` to a node's layer yourself.
  *
- * | name (Effect metric id) | type | Go field | meaning |
+ * | name | Prometheus type | Go field | meaning |
  * |---|---|---|---|
  * | `factomd_p2p_peers_online` | gauge | Connections | connected peers |
  * | `factomd_p2p_peers_connecting` | gauge | Connecting | connections dialing or in their handshake |
@@ -25,34 +30,31 @@
  * | `factomd_p2p_to_network_ratio` | gauge | ToNetworkRatio | fill ratio of all send queues together (queued / capacity) |
  * | `factomd_p2p_from_network` | gauge | FromNetwork | application parcels waiting for the application (`Network.messages`) |
  * | `factomd_p2p_from_network_ratio` | gauge | FromNetworkRatio | its fill ratio (of `channelCapacity`) |
- * | `factomd_p2p_cat_rounds` | counter | CatRounds | CAT rounds run |
+ * | `factomd_p2p_cat_rounds` | gauge | CatRounds | CAT rounds run (a running total) |
  * | `factomd_p2p_tech_sendroutines` | gauge | SendRoutines | peer writer fibers (one per peer) |
  * | `factomd_p2p_tech_receiveroutines` | gauge | ReceiveRoutines | peer reader fibers (one per peer) |
- * | `factomd_p2p_parcels_sent` | counter | ParcelsSent | parcels written to peers |
- * | `factomd_p2p_parcels_received` | counter | ParcelsReceived | parcels decoded from peers |
- * | `factomd_p2p_parcels_invalid` | counter | Invalid | invalid parcels (each closed its peer) |
- * | `factomd_p2p_messages_sent` | counter | AppSent | application parcels written to peers |
- * | `factomd_p2p_messages_received` | counter | AppReceived | application parcels decoded from peers |
+ * | `factomd_p2p_parcels_sent` | gauge | ParcelsSent | parcels written to peers (a running total) |
+ * | `factomd_p2p_parcels_received` | gauge | ParcelsReceived | parcels decoded from peers (a running total) |
+ * | `factomd_p2p_parcels_invalid` | gauge | Invalid | invalid parcels, each closed its peer (a running total) |
+ * | `factomd_p2p_messages_sent` | gauge | AppSent | application parcels written to peers (a running total) |
+ * | `factomd_p2p_messages_received` | gauge | AppReceived | application parcels decoded from peers (a running total) |
  * | `factomd_p2p_byte_rate_down` | gauge | ByteRateDown | bytes/s received, summed over peers |
  * | `factomd_p2p_byte_rate_up` | gauge | ByteRateUp | bytes/s sent |
  * | `factomd_p2p_msg_rate_down` | gauge | MessageRateDown | parcels/s received |
  * | `factomd_p2p_msg_rate_up` | gauge | MessageRateUp | parcels/s sent |
- * | `factomd_p2p_dropped_peer_send` | counter | DroppedPeerSend | parcels dropped by full peer send queues |
- * | `factomd_p2p_dropped_from_network` | counter | DroppedFromNetwork | parcels dropped because the application did not read them fast enough |
- * | `factomd_p2p_dropped_to_network` | counter | DroppedToNetwork | always 0: with no ToNetwork channel, these drops count as `dropped_peer_send` |
- * | `factomd_p2p_parcels_size` | histogram | ParcelSize | payload sizes in KiB, both directions, buckets 1, 2, 4, …, 32768 |
- * | `factomd_p2p_bytes_sent` | counter | (catp2p) | bytes written to peers |
- * | `factomd_p2p_bytes_received` | counter | (catp2p) | bytes read from peers |
- * | `factomd_p2p_connections_refused` | counter | (catp2p) | incoming connections refused (full, rate limit, ban, per-IP limit) |
- * | `factomd_p2p_misbehaviour` | counter | (catp2p) | peers closed for misbehaviour, attribute `kind` (`MalformedFrame`, `FrameTooLarge`, `MalformedHandshake`, `StalledFrame`; see `Guard`) |
+ * | `factomd_p2p_dropped_peer_send` | gauge | DroppedPeerSend | parcels dropped by full peer send queues (a running total; Go never sets it) |
+ * | `factomd_p2p_dropped_from_network` | gauge | DroppedFromNetwork | parcels dropped because the application did not read them fast enough (a running total) |
+ * | `factomd_p2p_dropped_to_network` | gauge | DroppedToNetwork | always 0: with no ToNetwork channel, these drops count as `dropped_peer_send` |
+ * | `factomd_p2p_parcels_size` | histogram | ParcelSize | parcel sizes in KiB, both directions, as Go observes them (received: payload; sent: payload + 32 bytes), buckets 1, 2, 4, …, 32768 |
+ * | `factomd_p2p_bytes_sent` | counter (`_total`) | (catp2p) | bytes written to peers |
+ * | `factomd_p2p_bytes_received` | counter (`_total`) | (catp2p) | bytes read from peers |
+ * | `factomd_p2p_connections_refused` | counter (`_total`) | (catp2p) | incoming connections refused (full, rate limit, ban, per-IP limit) |
+ * | `factomd_p2p_misbehaviour` | counter (`_total`) | (catp2p) | peers closed for misbehaviour, attribute `kind` (`MalformedFrame`, `FrameTooLarge`, `MalformedHandshake`, `StalledFrame`; see `Guard`) |
  *
- * Names: the Effect metric ids are Go's names. Go registers every
- * instrument as a gauge; catp2p makes the cumulative ones counters, so a
- * Prometheus scrape shows them with the `_total` suffix Prometheus gives
- * counters (`factomd_p2p_parcels_sent_total`); gauges and the histogram keep
- * Go's names exactly (`factomd_p2p_parcels_size_bucket{le="…"}`, `_sum`,
- * `_count`). Go observes sent parcels as payload + 32 bytes; catp2p records
- * the payload size both ways.
+ * Types: Go registers every instrument as a plain gauge (`prometheus.NewGauge`,
+ * its running totals too), so catp2p's Go series are gauges holding the
+ * running total, scraped under Go's names (no `_total`). catp2p's own
+ * extras are counters, so Prometheus shows them with `_total`.
  *
  * @example
  * ```ts
@@ -61,7 +63,7 @@
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
  * const prometheus = Telemetry.prometheus({ host: "127.0.0.1", port: 9100 })
- * const node = P2PLayer.layer(config, { metrics: true }).pipe(Layer.provide(prometheus))
+ * const node = P2PLayer.layer(config, { metrics: { node: false } }).pipe(Layer.provide(prometheus))
  * Effect.runFork(Layer.launch(node))
  * // curl http://127.0.0.1:9100/metrics
  * ```
@@ -111,23 +113,45 @@ export const names = {
   refused: "factomd_p2p_connections_refused"
 } as const
 
-type GaugeKey =
-  | "connections"
-  | "connecting"
-  | "incoming"
-  | "outgoing"
-  | "toNetwork"
-  | "toNetworkRatio"
-  | "fromNetwork"
-  | "fromNetworkRatio"
-  | "sendRoutines"
-  | "receiveRoutines"
-  | "byteRateDown"
-  | "byteRateUp"
-  | "messageRateDown"
-  | "messageRateUp"
+/** Go's instruments that catp2p samples as levels. */
+const LEVELS = [
+  "connections",
+  "connecting",
+  "incoming",
+  "outgoing",
+  "toNetwork",
+  "toNetworkRatio",
+  "fromNetwork",
+  "fromNetworkRatio",
+  "sendRoutines",
+  "receiveRoutines",
+  "byteRateDown",
+  "byteRateUp",
+  "messageRateDown",
+  "messageRateUp"
+] as const
 
-type CounterKey = Exclude<keyof typeof names, GaugeKey | "parcelSize">
+/** Go's instruments that hold running totals (gauges in Go too). */
+const TOTALS = [
+  "catRounds",
+  "parcelsSent",
+  "parcelsReceived",
+  "invalid",
+  "appSent",
+  "appReceived",
+  "droppedPeerSend",
+  "droppedFromNetwork",
+  "droppedToNetwork"
+] as const
+
+/** catp2p's own counters (not Go's). */
+const COUNTERS = ["bytesSent", "bytesReceived", "refused"] as const
+
+type TotalKey = (typeof TOTALS)[number]
+type GaugeKey = (typeof LEVELS)[number] | TotalKey
+type CounterKey = (typeof COUNTERS)[number]
+
+const GAUGES: ReadonlyArray<GaugeKey> = [...LEVELS, ...TOTALS]
 
 const help: Record<keyof typeof names, string> = {
   connections: "Number of established connections",
@@ -159,40 +183,9 @@ const help: Record<keyof typeof names, string> = {
   refused: "Total number of incoming connections refused"
 }
 
-const GAUGES: ReadonlyArray<GaugeKey> = [
-  "connections",
-  "connecting",
-  "incoming",
-  "outgoing",
-  "toNetwork",
-  "toNetworkRatio",
-  "fromNetwork",
-  "fromNetworkRatio",
-  "sendRoutines",
-  "receiveRoutines",
-  "byteRateDown",
-  "byteRateUp",
-  "messageRateDown",
-  "messageRateUp"
-]
-
-const COUNTERS: ReadonlyArray<CounterKey> = [
-  "catRounds",
-  "parcelsSent",
-  "parcelsReceived",
-  "invalid",
-  "appSent",
-  "appReceived",
-  "droppedPeerSend",
-  "droppedFromNetwork",
-  "droppedToNetwork",
-  "bytesSent",
-  "bytesReceived",
-  "refused"
-]
-
 /**
- * One node's instruments: every series carries `{ node }`.
+ * One node's instruments: Go's as gauges and the histogram, catp2p's own as
+ * counters; every series carries `{ node }` unless created without one.
  *
  * @since 0.1.0
  */
@@ -203,13 +196,13 @@ export interface Instruments {
 }
 
 /**
- * Creates the instruments of the node named `node` (they hold no state: the
- * series live in the `MetricRegistry`).
+ * Creates the instruments of the node named `node`, or Go's unlabeled ones
+ * for `false` (they hold no state: the series live in the `MetricRegistry`).
  *
  * @since 0.1.0
  */
-export const instruments = (node: string): Instruments => {
-  const attributes = { node }
+export const instruments = (node: string | false): Instruments => {
+  const attributes = node === false ? undefined : { node }
   const gauges = {} as { [K in GaugeKey]: Metric.Gauge<number> }
   for (const k of GAUGES) gauges[k] = Metric.gauge(names[k], { description: help[k], attributes })
   const counters = {} as { [K in CounterKey]: Metric.Counter<number> }
@@ -228,8 +221,12 @@ export const instruments = (node: string): Instruments => {
  * @since 0.1.0
  */
 export interface Options {
-  /** The `node` attribute of the node's series (default: its listen address, `host:port`). */
-  readonly node?: string
+  /**
+   * The `node` attribute of the node's series (default: its listen address,
+   * `host:port`); `false`: no attribute, Go's series exactly (only one node
+   * of the process may then have metrics, as in Go).
+   */
+  readonly node?: string | false
   /** How often the node's counters are sampled (default 1 second). */
   readonly interval?: Duration.Input
 }
@@ -238,15 +235,19 @@ export interface Options {
  * @since 0.1.0
  */
 export interface MetricsService {
-  /** The `node` attribute of this node's series. */
-  readonly node: string
-  /** Samples the node's counters into the metrics now (the layer does it every `interval`). */
+  /** The `node` attribute of this node's series (`undefined`: none, see {@link Options.node}). */
+  readonly node: string | undefined
+  /** Whether the instruments are registered: the node's `enablePrometheus` (Go: `EnablePrometheus`). */
+  readonly enabled: boolean
+  /** Samples the node's counters into the metrics now (the layer does it every `interval`; nothing when not enabled). */
   readonly sample: Effect.Effect<void>
 }
 
 /**
- * A node's metrics: the layer registers its series, samples them every
- * `interval` while it lives, and removes the series when it closes.
+ * A node's metrics: if the node's `enablePrometheus` is true (Go's default),
+ * the layer registers its series, samples them every `interval` while it
+ * lives, and removes the series when it closes; if false, it registers and
+ * samples nothing (Go: no instruments unless `EnablePrometheus`).
  *
  * @since 0.1.0
  */
@@ -262,46 +263,47 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
         const store = yield* PeerStore
         const controller = yield* Controller
         const guard = yield* Guard
-        const node = options.node ?? `${network.address.host}:${network.address.port}`
-        const { gauges, counters, parcelSize } = instruments(node)
+        const label = options.node ?? `${network.address.host}:${network.address.port}`
+        const node = label === false ? undefined : label
+        if (!config.enablePrometheus) return Metrics.of({ node, enabled: false, sample: Effect.void })
+        const { gauges, counters, parcelSize } = instruments(label)
         const context = yield* Effect.context<never>()
         const traffic = controller.counters.traffic
 
-        // counters grow by the growth of their source; a source can dip for a
-        // moment (a replaced peer leaves the store before it is retired), so
-        // only growth past the highest value seen is added
-        const seen = {} as Record<CounterKey, number>
+        // running totals only grow: a source can dip for a moment (a replaced
+        // peer leaves the store before it is retired), so a total shows the
+        // highest value seen; the counters add that growth
+        const seen = {} as Record<TotalKey | CounterKey, number>
+        for (const k of TOTALS) seen[k] = 0
         for (const k of COUNTERS) {
           seen[k] = 0
           counters[k].updateUnsafe(0, context)
         }
-        const add = (k: CounterKey, total: number) => {
-          const grown = total - seen[k]
+        const set = (k: GaugeKey, value: number) => gauges[k].updateUnsafe(value, context)
+        const total = (k: TotalKey, value: number) => {
+          if (value > seen[k]) seen[k] = value
+          set(k, seen[k])
+        }
+        const add = (k: CounterKey, value: number) => {
+          const grown = value - seen[k]
           if (grown > 0) {
             counters[k].updateUnsafe(grown, context)
-            seen[k] = total
+            seen[k] = value
           }
         }
-        const set = (k: GaugeKey, value: number) => gauges[k].updateUnsafe(value, context)
         // misbehaviour by kind, one series per kind
         const misbehaviour = Misbehaviour.kinds.map((kind) => ({
           kind,
           seen: 0,
           counter: Metric.counter("factomd_p2p_misbehaviour", {
             description: "Peers closed for misbehaviour, by kind (catp2p)",
-            attributes: { node, kind },
+            attributes: node === undefined ? { kind } : { node, kind },
             incremental: true
           })
         }))
         for (const m of misbehaviour) m.counter.updateUnsafe(0, context)
 
-        let histogram: Metric.HistogramState = {
-          buckets: SIZE_BOUNDARIES_KIB.map((b) => [b, 0] as [number, number]),
-          count: 0,
-          min: 0,
-          max: 0,
-          sum: 0
-        }
+        let histogram = traffic.histogram()
         const registration = Metric.registerUnsafe(parcelSize, context, {
           get: () => histogram,
           update: () => {},
@@ -351,18 +353,19 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
           set("messageRateDown", mpsDown)
           set("messageRateUp", mpsUp)
           const c = controller.counters
-          add("catRounds", c.rounds)
-          add("parcelsSent", sent)
-          add("parcelsReceived", received)
-          add("invalid", c.invalid)
-          add("appSent", traffic.appSent)
-          add("appReceived", traffic.appReceived)
-          add("droppedPeerSend", dropped)
-          add("droppedFromNetwork", c.droppedFromNetwork)
+          total("catRounds", c.rounds)
+          total("parcelsSent", sent)
+          total("parcelsReceived", received)
+          total("invalid", c.invalid)
+          total("appSent", traffic.appSent)
+          total("appReceived", traffic.appReceived)
+          total("droppedPeerSend", dropped)
+          total("droppedFromNetwork", c.droppedFromNetwork)
+          total("droppedToNetwork", 0)
           add("bytesSent", bytesSent)
           add("bytesReceived", bytesReceived)
           add("refused", c.refused)
-          histogram = histogramState(traffic.sizes, traffic.sizeSum)
+          histogram = traffic.histogram()
           for (const m of misbehaviour) {
             const total = guard.counters.misbehaviour[m.kind]
             if (total > m.seen) {
@@ -383,27 +386,7 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
         )
         sampleNow()
         yield* sample.pipe(Effect.repeat(Schedule.spaced(options.interval ?? Duration.seconds(1))), Effect.forkScoped)
-        return Metrics.of({ node, sample })
+        return Metrics.of({ node, enabled: true, sample })
       })
     )
-}
-
-/** Effect's histogram state (cumulative counts per boundary) from per-bucket counts. */
-const histogramState = (sizes: Float64Array, sum: number): Metric.HistogramState => {
-  const buckets: Array<[number, number]> = []
-  let count = 0
-  let min = Number.NaN
-  let max = 0
-  for (let i = 0; i < sizes.length; i++) {
-    const n = sizes[i] ?? 0
-    count += n
-    const bound = SIZE_BOUNDARIES_KIB[i]
-    if (bound !== undefined) buckets.push([bound, count])
-    if (n > 0) {
-      // bucket bounds stand in for the extremes (sizes are not kept)
-      if (Number.isNaN(min)) min = i === 0 ? 0 : (SIZE_BOUNDARIES_KIB[i - 1] ?? 0)
-      max = bound ?? Number.POSITIVE_INFINITY
-    }
-  }
-  return { buckets, count, min: Number.isNaN(min) ? 0 : min, max, sum }
 }

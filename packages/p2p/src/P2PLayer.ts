@@ -46,7 +46,11 @@ export interface Sources {
   readonly peerCache?: Layer.Layer<PeerCache, never, NodeConfig>
   /** Period of the deadline/ping/rate check (default 1 s). */
   readonly tick?: Duration.Input
-  /** Keep the Prometheus instruments of `Metrics` (off by default: it samples the node once a second). */
+  /**
+   * Provide the node's `Metrics` (off by default: it samples the node once a
+   * second); it registers the Prometheus instruments if the config's
+   * `enablePrometheus` is true (Go's default), nothing otherwise.
+   */
   readonly metrics?: boolean | MetricsOptions
 }
 

@@ -55,6 +55,8 @@ export interface PeerMetrics {
   readonly hash: string
   readonly peerAddress: string
   readonly momentConnected: number
+  /** Go's `PeerQuality` (int32): always 0, as Go's `GetMetrics` no longer sets it (its quality score is gone). */
+  readonly peerQuality: number
   readonly lastReceive: number
   readonly lastSend: number
   readonly messagesSent: number
@@ -270,6 +272,7 @@ export class Peer {
       hash: this.hash,
       peerAddress: this.endpoint.ip,
       momentConnected: this.connected,
+      peerQuality: 0,
       lastReceive: this.lastReceive,
       lastSend: this.lastSend,
       messagesSent: this.messagesSent,

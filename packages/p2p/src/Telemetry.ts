@@ -107,7 +107,7 @@ export class PrometheusEndpoint extends Context.Service<PrometheusEndpoint, Prom
 export interface PrometheusOptions extends HostPort {
   /** Default `/metrics`. */
   readonly path?: string
-  /** The `service_name` of the `target_info` series (default `catp2p`). */
+  /** The OpenTelemetry resource's `service.name` (default `catp2p`; not scraped: no `target_info` series is served). */
   readonly serviceName?: string
 }
 
@@ -132,8 +132,11 @@ const close = (server: Http.Server) =>
 /**
  * A Prometheus scrape endpoint on `host:port` (port 0: a free port) serving
  * the process's Effect metrics in the Prometheus text format, from when the
- * layer is built until its scope closes. Counters get Prometheus's `_total`
- * suffix (see `Metrics`).
+ * layer is built until its scope closes. Gauges and histograms keep their
+ * names, so the Go package's instruments are scraped under Go's names and
+ * types (see `Metrics`); Effect counters get Prometheus's `_total` suffix.
+ * No `target_info` or scope series or labels are added; the exporter writes
+ * a `# UNIT name 1` comment per metric, which Prometheus's text parser skips.
  *
  * @since 0.1.0
  */
@@ -143,7 +146,11 @@ export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEn
     Effect.gen(function* () {
       const path = options.path ?? "/metrics"
       const [{ PrometheusExporter }, OtelMetrics, Resource] = yield* prometheusModules
-      const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+      const exporter = new PrometheusExporter({
+        preventServerStart: true,
+        withoutScopeInfo: true,
+        withoutTargetInfo: true
+      })
       const producer = yield* OtelMetrics.makeProducer().pipe(
         Effect.provide(Resource.layer({ serviceName: options.serviceName ?? "catp2p" }))
       )

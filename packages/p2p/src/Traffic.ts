@@ -7,9 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import type { Peer } from "./Peer.ts"
+import { Effect, type Metric } from "effect"
 import * as ParcelType from "./ParcelType.ts"
+import type { Peer } from "./Peer.ts"
 
 /**
  * Upper bounds of the parcel size buckets, in KiB: 1, 2, 4, …, 32768 (Go:
@@ -18,6 +18,15 @@ import * as ParcelType from "./ParcelType.ts"
  * @since 0.1.0
  */
 export const SIZE_BOUNDARIES_KIB: ReadonlyArray<number> = Array.from({ length: 16 }, (_, i) => 2 ** i)
+
+/**
+ * Bytes Go adds to a sent parcel's payload when it observes its size (its
+ * `sendLoop`: `len(parcel.Payload)+32`); a received parcel is observed as
+ * its payload alone (`readLoop`).
+ *
+ * @since 0.1.0
+ */
+export const SENT_SIZE_OVERHEAD = 32
 
 /** Bucket of a size in bytes: i counts sizes ≤ 2^i KiB; 16 counts larger ones. */
 const bucketOf = (bytes: number): number =>
@@ -47,9 +56,13 @@ export class Traffic {
   appReceived = 0
   /** Connections dialing or in their handshake now (Go: Connecting). */
   connecting = 0
-  /** Parcels per payload size bucket (see {@link SIZE_BOUNDARIES_KIB}), both directions; the last one counts larger parcels. */
+  /**
+   * Parcels per size bucket (see {@link SIZE_BOUNDARIES_KIB}), both
+   * directions, sizes as Go observes them (see {@link SENT_SIZE_OVERHEAD});
+   * the last one counts larger parcels.
+   */
   readonly sizes = new Float64Array(SIZE_BOUNDARIES_KIB.length + 1)
-  /** Sum of the recorded payload sizes, in KiB. */
+  /** Sum of the recorded sizes, in KiB. */
   sizeSum = 0
   /** Counters of the peers that have ended. */
   readonly retired: Retired = { messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, dropped: 0 }
@@ -60,10 +73,10 @@ export class Traffic {
     this.record(bytes)
   }
 
-  /** A parcel of `type` with a payload of `bytes` was written to a peer. */
+  /** A parcel of `type` with a payload of `bytes` was written to a peer (recorded as `bytes` + {@link SENT_SIZE_OVERHEAD}, as Go). */
   sent(type: number, bytes: number): void {
     if (type === ParcelType.Message || type === ParcelType.MessagePart) this.appSent++
-    this.record(bytes)
+    this.record(bytes + SENT_SIZE_OVERHEAD)
   }
 
   /** Adds an ended peer's counters to the node's totals (once per peer). */
@@ -74,6 +87,25 @@ export class Traffic {
     r.messagesReceived += peer.messagesReceived
     r.bytesReceived += peer.bytesReceived
     r.dropped += peer.queue.dropped
+  }
+
+  /** The size histogram as Effect's state (cumulative counts per boundary); bucket bounds stand in for the extremes. */
+  histogram(): Metric.HistogramState {
+    const buckets: Array<[number, number]> = []
+    let count = 0
+    let min = Number.NaN
+    let max = 0
+    for (let i = 0; i < this.sizes.length; i++) {
+      const n = this.sizes[i] ?? 0
+      count += n
+      const bound = SIZE_BOUNDARIES_KIB[i]
+      if (bound !== undefined) buckets.push([bound, count])
+      if (n > 0) {
+        if (Number.isNaN(min)) min = i === 0 ? 0 : (SIZE_BOUNDARIES_KIB[i - 1] ?? 0)
+        max = bound ?? Number.POSITIVE_INFINITY
+      }
+    }
+    return { buckets, count, min: Number.isNaN(min) ? 0 : min, max, sum: this.sizeSum }
   }
 
   private record(bytes: number): void {

@@ -1,6 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Fiber, Layer, Metric, Queue, Scope, Stream } from "effect"
-import { TestClock } from "effect/testing"
 import {
   Endpoint,
   MemoryTransport,
@@ -13,6 +10,9 @@ import {
   Telemetry,
   Traffic
 } from "@catp2p/p2p"
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Duration, Effect, Exit, Fiber, Layer, Metric, Queue, Scope, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import { eventually, testConfig, text } from "./node-support.ts"
 
 type Metered = Effect.Success<ReturnType<typeof startMetered>>
@@ -23,14 +23,22 @@ const startMetered = Effect.fnUntraced(function* (
     readonly memory?: MemoryTransport.Network
     readonly host?: string
     readonly interval?: Duration.Input
+    readonly node?: string | false
+    readonly enablePrometheus?: boolean
   } = {}
 ) {
-  const metrics = { metrics: { interval: options.interval ?? Duration.millis(100) } }
+  const metrics = {
+    metrics: {
+      interval: options.interval ?? Duration.millis(100),
+      ...(options.node === undefined ? {} : { node: options.node })
+    }
+  }
+  const enablePrometheus = options.enablePrometheus ?? true
   const layer =
     options.memory === undefined || options.host === undefined
-      ? P2PLayer.layer(testConfig(), metrics)
+      ? P2PLayer.layer(testConfig({ enablePrometheus }), metrics)
       : P2PLayer.layerWith(
-          testConfig({ bindIp: options.host, listenPort: "8108", targetPeers: 1, minReseed: 0 }),
+          testConfig({ bindIp: options.host, listenPort: "8108", targetPeers: 1, minReseed: 0, enablePrometheus }),
           MemoryTransport.layerHost(options.memory, options.host),
           metrics
         )
@@ -40,7 +48,7 @@ const startMetered = Effect.fnUntraced(function* (
   return {
     network,
     metrics: meter,
-    node: meter.node,
+    node: meter.node ?? "",
     endpoint: Endpoint.unsafeMake(options.host ?? "127.0.0.1", String(network.address.port))
   }
 })
@@ -59,6 +67,51 @@ const scrape = (url: string) =>
       assert.strictEqual(r.status, 200)
       return r.text()
     })
+  )
+
+/**
+ * The instruments of Go's `Prometheus` struct as Go registers them
+ * (github.com/whosoup/factom-p2p, `prometheus.go` at 3cfdb9b, `_setup`):
+ * every one a plain gauge made by `prometheus.NewGauge` (even those its
+ * struct types as `prometheus.Counter`), and one histogram.
+ */
+const GO_INSTRUMENTS: ReadonlyArray<readonly [name: string, type: "gauge" | "histogram"]> = [
+  ["factomd_p2p_peers_online", "gauge"],
+  ["factomd_p2p_peers_connecting", "gauge"],
+  ["factomd_p2p_peers_incoming", "gauge"],
+  ["factomd_p2p_peers_outgoing", "gauge"],
+  ["factomd_p2p_to_network", "gauge"],
+  ["factomd_p2p_to_network_ratio", "gauge"],
+  ["factomd_p2p_from_network", "gauge"],
+  ["factomd_p2p_from_network_ratio", "gauge"],
+  ["factomd_p2p_cat_rounds", "gauge"],
+  ["factomd_p2p_tech_sendroutines", "gauge"],
+  ["factomd_p2p_tech_receiveroutines", "gauge"],
+  ["factomd_p2p_parcels_sent", "gauge"],
+  ["factomd_p2p_parcels_received", "gauge"],
+  ["factomd_p2p_parcels_invalid", "gauge"],
+  ["factomd_p2p_messages_sent", "gauge"],
+  ["factomd_p2p_messages_received", "gauge"],
+  ["factomd_p2p_byte_rate_down", "gauge"],
+  ["factomd_p2p_byte_rate_up", "gauge"],
+  ["factomd_p2p_msg_rate_down", "gauge"],
+  ["factomd_p2p_msg_rate_up", "gauge"],
+  ["factomd_p2p_dropped_peer_send", "gauge"],
+  ["factomd_p2p_dropped_from_network", "gauge"],
+  ["factomd_p2p_dropped_to_network", "gauge"],
+  ["factomd_p2p_parcels_size", "histogram"]
+]
+
+/** Go's `ParcelSize` buckets: `prometheus.ExponentialBuckets(1, 2, 16)`, as client_golang writes `le`. */
+const GO_PARCEL_SIZE_LE = [..."1 2 4 8 16 32 64 128 256 512 1024 2048 4096 8192 16384 32768".split(" "), "+Inf"]
+
+/** The `# TYPE` lines of a scrape: name → type. */
+const typesOf = (scraped: string): Map<string, string> =>
+  new Map(
+    scraped
+      .split("\n")
+      .filter((line) => line.startsWith("# TYPE "))
+      .map((line) => line.slice("# TYPE ".length).split(" ") as [string, string])
   )
 
 /** The value of the series `name` of `node` in a Prometheus text scrape (undefined: no such series). */
@@ -81,72 +134,103 @@ const snapshotOf = (name: string, node: string) =>
   Effect.map(Metric.snapshot, (all) => all.find((m) => m.id === name && m.attributes?.node === node)?.state)
 
 describe("metrics", () => {
-  it.live("a Prometheus endpoint on a random port serves every instrument; counters move between scrapes", () =>
+  it.live(
+    "a scrape shows Go's instruments under Go's names and types, unlabeled, and sent sizes as Go observes them",
+    () =>
+      Effect.gen(function* () {
+        const endpoint = yield* prometheusOnRandomPort
+        assert.notStrictEqual(endpoint.port, 0)
+        assert.strictEqual(endpoint.url, `http://127.0.0.1:${endpoint.port}/metrics`)
+        const memory = yield* MemoryTransport.makeNetwork()
+        // a: Go's series exactly (no `node` label); b: the default, labelled
+        const a = yield* startMetered({ memory, host: "10.9.2.1", node: false })
+        const b = yield* startMetered({ memory, host: "10.9.2.2" })
+        assert.isUndefined(a.metrics.node)
+        const peer = yield* a.network.dial(b.endpoint)
+        yield* eventually("b sees a", b.network.total, (n) => n === 1)
+        // 1000-byte payloads: Go observes a sent one as 1032 bytes (le="2"), a received one as 1000 (le="1")
+        for (let i = 0; i < 5; i++) yield* a.network.send(Parcel.make(peer.hash, new Uint8Array(1000).fill(i)))
+        yield* receive(b, 5)
+        yield* a.metrics.sample
+        yield* b.metrics.sample
+        const scraped = yield* scrape(endpoint.url)
+
+        const types = typesOf(scraped)
+        for (const [name, type] of GO_INSTRUMENTS) {
+          assert.strictEqual(types.get(name), type, `# TYPE ${name} ${type}`)
+          assert.isFalse(types.has(`${name}_total`), `no ${name}_total`)
+        }
+        // the rest are catp2p's own, under names Go does not use
+        const go = new Set(GO_INSTRUMENTS.map(([name]) => name))
+        assert.deepStrictEqual([...types.keys()].filter((name) => !go.has(name)).sort(), [
+          "factomd_p2p_bytes_received_total",
+          "factomd_p2p_bytes_sent_total",
+          "factomd_p2p_connections_refused_total",
+          "factomd_p2p_misbehaviour_total"
+        ])
+        assert.notInclude(scraped, "target_info")
+        // a's Go series carry no label at all
+        const unlabeled = (name: string) => {
+          const m = new RegExp(String.raw`^${name} (\S+)$`, "m").exec(scraped)
+          assert.isNotNull(m, `${name} without labels`)
+          return Number(m?.[1])
+        }
+        for (const [name, type] of GO_INSTRUMENTS) if (type === "gauge") unlabeled(name)
+        assert.deepStrictEqual(
+          [...scraped.matchAll(/^factomd_p2p_parcels_size_bucket\{le="([^"]+)"\} \S+$/gm)].map((m) => m[1]),
+          GO_PARCEL_SIZE_LE
+        )
+        const le = (bound: string) => {
+          const line = scraped.split("\n").find((l) => l.startsWith(`factomd_p2p_parcels_size_bucket{le="${bound}"} `))
+          assert.isDefined(line, `le="${bound}" without other labels`)
+          return Number(line?.slice(line.lastIndexOf(" ") + 1))
+        }
+        assert.isAtLeast(le("2") - le("1"), 5, "a's five sent parcels as 1032 bytes")
+        assert.strictEqual(unlabeled("factomd_p2p_parcels_size_count"), le("+Inf"))
+        assert.isAbove(unlabeled("factomd_p2p_parcels_size_sum"), 5 * (1032 / 1024) - 0.001)
+        assert.strictEqual(unlabeled("factomd_p2p_peers_online"), 1)
+        assert.strictEqual(unlabeled("factomd_p2p_peers_outgoing"), 1)
+        assert.strictEqual(unlabeled("factomd_p2p_messages_sent"), 5)
+        // b received them as 1000 bytes: its le="1" bucket
+        assert.isAtLeast(series(scraped, "factomd_p2p_parcels_size_bucket", b.node, 'le="1"'), 5)
+        assert.strictEqual(series(scraped, "factomd_p2p_messages_received", b.node), 5)
+        assert.strictEqual(series(scraped, "factomd_p2p_peers_incoming", b.node), 1)
+        assert.match(scraped, /factomd_p2p_misbehaviour_total\{[^}]*kind="MalformedFrame"[^}]*\} 0/)
+
+        // running totals grow between scrapes, still as gauges; the sampler runs by itself
+        for (let i = 0; i < 7; i++) yield* a.network.send(Parcel.make(peer.hash, text(`second ${i} `.repeat(250))))
+        yield* receive(b, 7)
+        const second = yield* eventually(
+          "the sampler to see the second batch",
+          scrape(endpoint.url),
+          (s) => (seriesValue(s, "factomd_p2p_messages_received", b.node) ?? 0) >= 12,
+          "5 seconds"
+        )
+        const grew = (name: string) =>
+          assert.isAbove(series(second, name, b.node), series(scraped, name, b.node), `${name} grew`)
+        grew("factomd_p2p_parcels_received")
+        grew("factomd_p2p_bytes_received_total")
+        grew("factomd_p2p_parcels_size_count")
+        assert.strictEqual(series(second, "factomd_p2p_messages_received", b.node), 12)
+        // 2.5 KB payloads: in the le="4" KiB bucket, not in le="2"
+        const leB = (bound: string) => series(second, "factomd_p2p_parcels_size_bucket", b.node, `le="${bound}"`)
+        assert.isAtLeast(leB("4") - leB("2"), 7)
+      })
+  )
+
+  it.effect("enablePrometheus false (Go: EnablePrometheus): the layer registers and samples nothing", () =>
     Effect.gen(function* () {
-      const endpoint = yield* prometheusOnRandomPort
-      assert.notStrictEqual(endpoint.port, 0)
-      assert.strictEqual(endpoint.url, `http://127.0.0.1:${endpoint.port}/metrics`)
-      const a = yield* startMetered()
-      const b = yield* startMetered()
-      const peer = yield* a.network.dial(b.endpoint)
-      yield* eventually("b sees a", b.network.total, (n) => n === 1)
-
-      for (let i = 0; i < 5; i++) yield* a.network.send(Parcel.make(peer.hash, text(`first ${i}`)))
-      yield* receive(b, 5)
-      yield* a.metrics.sample
-      yield* b.metrics.sample
-      const first = yield* scrape(endpoint.url)
-
-      // every instrument under Go's name; counters with Prometheus's _total suffix
-      const counters = new Set(["cat_rounds", "parcels_sent", "parcels_received", "parcels_invalid"])
-      for (const n of ["messages_sent", "messages_received", "bytes_sent", "bytes_received", "connections_refused"]) {
-        counters.add(n)
-      }
-      for (const n of ["dropped_peer_send", "dropped_from_network", "dropped_to_network"]) counters.add(n)
-      // misbehaviour, one series per kind
-      assert.include(first, "# TYPE factomd_p2p_misbehaviour_total counter")
-      assert.match(first, /factomd_p2p_misbehaviour_total\{[^}]*kind="MalformedFrame"[^}]*\} 0/)
-      for (const name of Object.values(Metrics.names)) {
-        const short = name.replace("factomd_p2p_", "")
-        if (short === "parcels_size") continue
-        const [exported, type] = counters.has(short) ? [`${name}_total`, "counter"] : [name, "gauge"]
-        assert.include(first, `# TYPE ${exported} ${type}`)
-        series(first, exported, a.node)
-        series(first, exported, b.node)
-      }
-      assert.include(first, "# TYPE factomd_p2p_parcels_size histogram")
-      assert.isAtLeast(series(first, "factomd_p2p_parcels_size_count", a.node), 5)
-      assert.isAtLeast(series(first, "factomd_p2p_parcels_size_bucket", a.node, 'le="1"'), 5)
-      assert.strictEqual(series(first, "factomd_p2p_peers_online", a.node), 1)
-      assert.strictEqual(series(first, "factomd_p2p_peers_outgoing", a.node), 1)
-      assert.strictEqual(series(first, "factomd_p2p_peers_incoming", b.node), 1)
-      assert.strictEqual(series(first, "factomd_p2p_tech_sendroutines", b.node), 1)
-      assert.strictEqual(series(first, "factomd_p2p_messages_sent_total", a.node), 5)
-      assert.strictEqual(series(first, "factomd_p2p_messages_received_total", b.node), 5)
-
-      for (let i = 0; i < 7; i++) yield* a.network.send(Parcel.make(peer.hash, text(`second ${i} `.repeat(250))))
-      yield* receive(b, 7)
-      // the sampler (every 100 ms) picks them up by itself
-      const second = yield* eventually(
-        "the sampler to see the second batch",
-        scrape(endpoint.url),
-        (s) => (seriesValue(s, "factomd_p2p_messages_received_total", b.node) ?? 0) >= 12,
-        "5 seconds"
-      )
-      const grew = (name: string, node: string) =>
-        assert.isAbove(series(second, name, node), series(first, name, node), `${name}{node="${node}"} grew`)
-      grew("factomd_p2p_parcels_sent_total", a.node)
-      grew("factomd_p2p_messages_sent_total", a.node)
-      grew("factomd_p2p_bytes_sent_total", a.node)
-      grew("factomd_p2p_parcels_received_total", b.node)
-      grew("factomd_p2p_messages_received_total", b.node)
-      grew("factomd_p2p_bytes_received_total", b.node)
-      grew("factomd_p2p_parcels_size_count", b.node)
-      assert.strictEqual(series(second, "factomd_p2p_messages_sent_total", a.node), 12)
-      assert.strictEqual(series(second, "factomd_p2p_messages_received_total", b.node), 12)
-      // 2.5 KB payloads: in the le="4" KiB bucket, not in le="2"
-      const le = (bound: string) => series(second, "factomd_p2p_parcels_size_bucket", b.node, `le="${bound}"`)
-      assert.isAtLeast(le("4") - le("2"), 7)
+      const memory = yield* MemoryTransport.makeNetwork()
+      const off = yield* startMetered({ memory, host: "10.9.3.1", enablePrometheus: false })
+      const on = yield* startMetered({ memory, host: "10.9.3.2" })
+      assert.isFalse(off.metrics.enabled)
+      assert.isTrue(on.metrics.enabled)
+      yield* off.network.dial(on.endpoint)
+      yield* TestClock.adjust("2 seconds")
+      yield* off.metrics.sample
+      const nodes = (yield* Metric.snapshot).map((m) => m.attributes?.node)
+      assert.notInclude(nodes, off.node)
+      assert.include(nodes, on.node)
     })
   )
 
@@ -164,10 +248,10 @@ describe("metrics", () => {
       yield* a.metrics.sample
       yield* b.metrics.sample
       const scraped = yield* scrape(endpoint.url)
-      assert.strictEqual(series(scraped, "factomd_p2p_messages_sent_total", a.node), 3)
-      assert.strictEqual(series(scraped, "factomd_p2p_messages_sent_total", b.node), 0)
-      assert.strictEqual(series(scraped, "factomd_p2p_messages_received_total", a.node), 0)
-      assert.strictEqual(series(scraped, "factomd_p2p_messages_received_total", b.node), 3)
+      assert.strictEqual(series(scraped, "factomd_p2p_messages_sent", a.node), 3)
+      assert.strictEqual(series(scraped, "factomd_p2p_messages_sent", b.node), 0)
+      assert.strictEqual(series(scraped, "factomd_p2p_messages_received", a.node), 0)
+      assert.strictEqual(series(scraped, "factomd_p2p_messages_received", b.node), 3)
       assert.strictEqual(series(scraped, "factomd_p2p_peers_outgoing", a.node), 1)
       assert.strictEqual(series(scraped, "factomd_p2p_peers_outgoing", b.node), 0)
 
@@ -202,9 +286,9 @@ describe("metrics", () => {
       yield* receive(b, 4)
       const sent = snapshotOf(Metrics.names.appSent, a.node)
       const online = snapshotOf(Metrics.names.connections, a.node)
-      assert.deepInclude(yield* sent, { count: 0 }, "not sampled yet")
+      assert.deepInclude(yield* sent, { value: 0 }, "not sampled yet")
       yield* TestClock.adjust("1 second")
-      assert.deepInclude(yield* sent, { count: 4 })
+      assert.deepInclude(yield* sent, { value: 4 })
       assert.deepInclude(yield* online, { value: 1 })
 
       // the peer leaves before the next sample: its parcels still count
@@ -212,10 +296,10 @@ describe("metrics", () => {
       yield* receive(b, 2)
       yield* a.network.disconnect(peer.hash)
       yield* TestClock.adjust("1 second")
-      assert.deepInclude(yield* sent, { count: 6 })
+      assert.deepInclude(yield* sent, { value: 6 })
       assert.deepInclude(yield* online, { value: 0 })
       const parcels = yield* snapshotOf(Metrics.names.parcelsSent, a.node)
-      assert.isAtLeast((parcels as Metric.CounterState<number>).count, 6)
+      assert.isAtLeast((parcels as Metric.GaugeState<number>).value, 6)
     })
   )
 
@@ -234,6 +318,8 @@ describe("metrics", () => {
       const [first] = yield* Queue.takeAll(calls)
       assert.deepStrictEqual([...first!.keys()], [peer.hash])
       assert.strictEqual(first!.get(peer.hash)?.connectionState, `v${peer.protocol.version}`)
+      // Go's PeerQuality: Go no longer sets it, so it is 0
+      assert.strictEqual(first!.get(peer.hash)?.peerQuality, 0)
 
       // a failing hook is logged and called again; undefined removes it
       yield* a.network.setMetricsHook(() => Effect.die("boom"))
@@ -265,6 +351,25 @@ describe("metrics", () => {
     assert.strictEqual(at(3000), 2)
     assert.strictEqual(at(32768 * 1024), 15)
     assert.strictEqual(at(32768 * 1024 + 1), 16)
+    // Go observes a sent parcel as its payload + 32 bytes, a received one as its payload
+    const sentAt = (bytes: number) => {
+      const before = Array.from(t.sizes)
+      t.sent(ParcelType.Ping, bytes)
+      return Array.from(t.sizes).findIndex((n, i) => n !== before[i])
+    }
+    assert.strictEqual(Traffic.SENT_SIZE_OVERHEAD, 32)
+    assert.strictEqual(at(1000), 0)
+    assert.strictEqual(sentAt(1000), 1)
+    assert.strictEqual(sentAt(992), 0)
+    const fresh = new Traffic.Traffic()
+    fresh.sent(ParcelType.Ping, 992)
+    fresh.received(ParcelType.Ping, 2048)
+    assert.deepInclude(fresh.histogram(), { count: 2, sum: 3 })
+    assert.deepStrictEqual(fresh.histogram().buckets.slice(0, 3), [
+      [1, 1],
+      [2, 2],
+      [4, 2]
+    ])
     assert.strictEqual(t.appReceived, 0)
     t.received(ParcelType.Message, 10)
     t.received(ParcelType.MessagePart, 10)
@@ -273,7 +378,7 @@ describe("metrics", () => {
     assert.deepStrictEqual([t.appReceived, t.appSent], [2, 1])
     assert.strictEqual(
       Array.from(t.sizes).reduce((a, b) => a + b),
-      11
+      14
     )
   })
 
