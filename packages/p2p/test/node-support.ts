@@ -35,11 +35,16 @@ export interface TestNode {
   readonly endpoint: Endpoint.Endpoint
 }
 
-/** Starts a node in the current scope (it stops when the scope closes). */
-export const startNode = (overrides: Partial<Config.Config> = {}, transport?: Layer.Layer<Transport>) =>
+/** Starts a node in the current scope (it stops when the scope closes); `sources` replace its seeds, peer file, tick. */
+export const startNode = (
+  overrides: Partial<Config.Config> = {},
+  transport?: Layer.Layer<Transport>,
+  sources: P2PLayer.Sources = {}
+) =>
   Effect.gen(function* () {
     const config = testConfig(overrides)
-    const layer = transport === undefined ? P2PLayer.layer(config) : P2PLayer.layerWith(config, transport)
+    const layer =
+      transport === undefined ? P2PLayer.layer(config, sources) : P2PLayer.layerWith(config, transport, sources)
     const context = yield* Layer.build(layer)
     const network = Context.get(context, Network)
     return {
