@@ -162,6 +162,13 @@ describe("Endpoint", () => {
     expect(ok("[::1]:8108")).toMatchObject({ ip: "::1", port: "8108" })
     expect(Endpoint.format(ok("[::1]:8108"))).toBe("[::1]:8108")
     expect(String(ok("10.0.0.1:1"))).toBe("10.0.0.1:1")
+    // Go's net.SplitHostPort takes any host in brackets
+    expect(ok("[10.0.0.1]:1")).toMatchObject({ ip: "10.0.0.1", port: "1" })
+  })
+
+  it("formats as Go's Endpoint.String (ban keys): IPv6 without brackets", () => {
+    expect(Endpoint.formatGo(Endpoint.unsafeMake("::1", "8108"))).toBe("::1:8108")
+    expect(Endpoint.formatGo(Endpoint.unsafeMake("10.0.0.1", "8108"))).toBe("10.0.0.1:8108")
   })
 
   it("refuses bad endpoints with a reason", () => {
