@@ -48,7 +48,7 @@ export const startNode = (overrides: Partial<Config.Config> = {}, transport?: La
       store: Context.get(context, PeerStore),
       config,
       endpoint: Endpoint.unsafeMake(
-        network.address.host === "0.0.0.0" ? "127.0.0.1" : network.address.host,
+        network.address.host === "0.0.0.0" || network.address.host === "::" ? "127.0.0.1" : network.address.host,
         String(network.address.port)
       )
     } satisfies TestNode
