@@ -12,7 +12,8 @@
  * handshake announces the port actually bound); protocolVersionMinimum <=
  * protocolVersion; targetPeers, maxIncoming, dropTo <= maxPeers; minReseed <=
  * targetPeers; with the resend filter on, buckets >= 1 and interval > 0 (Go
- * panics otherwise); seedUrl empty, http(s)/file URL or path; bindIp empty or an IP.
+ * panics otherwise); seedUrl empty, http(s)/file URL or path; bindIp empty
+ * or an IP (IPv6 bare or in brackets).
  *
  * Beyond Go's fields, catp2p's protections against hostile peers (see
  * RELIABILITY.md), after Go's fields: `inputBudget`, `frameProgressRate`,
@@ -313,13 +314,20 @@ export const defaults: Config = Schema.decodeUnknownSync(Config)(
  */
 export const encode: (config: Config) => Encoded = Schema.encodeSync(Config)
 
+/** `[ipv6]` as `ipv6`: Go listens on `BindIP + ":" + port`, so a Go config can bind IPv6 only as `[::1]`. */
+const unbracket = (ip: string): string =>
+  ip.startsWith("[") && ip.endsWith("]") && isIP(ip.slice(1, -1)) === 6 ? ip.slice(1, -1) : ip
+
 /**
- * Go's `Sanitize`: caps `maxIncoming` and `dropTo` at `maxPeers`.
+ * Go's `Sanitize`: caps `maxIncoming` and `dropTo` at `maxPeers`. Also
+ * takes an IPv6 `bindIp` in brackets (`[::1]`, the form a Go node can bind)
+ * as the bare address.
  *
  * @since 0.1.0
  */
 export const sanitize = (config: Config): Config => ({
   ...config,
+  bindIp: unbracket(config.bindIp),
   maxIncoming: Math.min(config.maxIncoming, config.maxPeers),
   dropTo: Math.min(config.dropTo, config.maxPeers)
 })

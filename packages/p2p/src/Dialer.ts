@@ -1,6 +1,9 @@
 /**
  * Outgoing connections (Go: `Dialer` + `controller.Dial` +
- * `handshakeOutgoing`): the TCP connect under `dialTimeout` from `bindIp`,
+ * `handshakeOutgoing`): the TCP connect under `dialTimeout` from `bindIp`
+ * (from any address when it is empty or a wildcard, `0.0.0.0` or `::`, so
+ * that IPv4 and IPv6 endpoints are both dialed; an IPv4 `bindIp` reaches
+ * only IPv4 endpoints and an IPv6 one only IPv6 endpoints, as in Go),
  * the handshake under `handshakeTimeout`. A successful dial leaves the peer
  * running in the node's scope; `dial` returns it. Dialing ourselves (our
  * loopback nonce comes back) bans that endpoint for 50 years, as Go does.
@@ -96,6 +99,9 @@ interface Handshaking {
   readonly fiber: Fiber.Fiber<unknown, unknown>
   readonly result: Deferred.Deferred<Peer, DialError | HandshakeError>
 }
+
+/** Bind addresses that name no one address: dialing from them is dialing from any. */
+const WILDCARD = new Set(["", "0.0.0.0", "::"])
 
 /** After a full node rejected us: try it again after about this long. */
 const REJECTED_RETRY_MS = 5_000
@@ -212,7 +218,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
                 const connection = yield* transport
                   .connect(
                     { host: ep.ip, port: Number(ep.port) },
-                    { timeout: config.dialTimeout, bindHost: config.bindIp || undefined }
+                    { timeout: config.dialTimeout, bindHost: WILDCARD.has(config.bindIp) ? undefined : config.bindIp }
                   )
                   .pipe(
                     Effect.mapError((e) =>
@@ -260,7 +266,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
                     e._tag === "HandshakeError" && e.reason._tag === "Rejected" ? "rejected" : "failed"
                   )
                   if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
-                    bans.ban(key, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
+                    bans.banEndpoint(ep, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
                   }
                   if (e._tag === "HandshakeError" && e.reason._tag === "Malformed") {
                     const m = new MalformedHandshake({ message: e.reason.message })

@@ -69,6 +69,23 @@ export const format = (ep: { readonly ip: string; readonly port: string }): stri
   isIP(ep.ip) === 6 ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`
 
 /**
+ * Formats `ip:port` as Go's `Endpoint.String` does (`endpoint.go`:
+ * `fmt.Sprintf("%s:%s", ep.IP, ep.Port)`): IPv6 addresses without brackets
+ * (`::1:8108`). Go keys bans by this string (`controller.go`: `ban`,
+ * `banEndpoint`), so it is the key of endpoint bans in the peer file. It is
+ * not for dialing or for parsing back (`::1:8108` is also the IPv6 address
+ * `::1:8108`); use {@link format} there.
+ *
+ * @example
+ * ```ts
+ * import { Endpoint } from "@catp2p/p2p"
+ * Endpoint.formatGo({ ip: "::1", port: "8108" }) // "::1:8108"
+ * ```
+ * @since 0.1.0
+ */
+export const formatGo = (ep: { readonly ip: string; readonly port: string }): string => `${ep.ip}:${ep.port}`
+
+/**
  * Why a string is not an endpoint.
  *
  * @since 0.1.0
@@ -79,7 +96,9 @@ export class EndpointParseError extends Schema.TaggedError<EndpointParseError>()
 }) {}
 
 /**
- * Parses `ip:port`, `host:port` or `[ipv6]:port` (Go: `ParseEndpoint`).
+ * Parses `ip:port`, `host:port` or `[ipv6]:port` (Go: `ParseEndpoint`, whose
+ * `net.SplitHostPort` requires the brackets around an IPv6 address and, like
+ * here, also takes `[ipv4]:port` or `[host]:port`).
  *
  * @example
  * ```ts
@@ -98,7 +117,6 @@ export const parse = (input: string): Result.Result<Endpoint, EndpointParseError
     if (close < 0 || input[close + 1] !== ":") return fail("missing port in address")
     host = input.slice(1, close)
     port = input.slice(close + 2)
-    if (isIP(host) !== 6) return fail(`${host} is not an IPv6 address`)
   } else {
     const colon = input.lastIndexOf(":")
     if (colon < 0) return fail("missing port in address")

@@ -34,7 +34,7 @@
  *
  * @since 0.1.0
  */
-import { isIPv4 } from "node:net"
+import { isIPv4, isIPv6 } from "node:net"
 
 /**
  * What eviction needs to know about a peer.
@@ -63,24 +63,43 @@ export const PROTECT_GROUPS = 4
  */
 export const PROTECT_USEFUL = 8
 
-const expandV6 = (ip: string): Array<string> => {
-  const [head = "", tail] = ip.split("::")
+/** The eight 16-bit groups of an IPv6 address (zone dropped, a dotted IPv4 tail as two groups). */
+const expandV6 = (ip: string): Array<number> => {
+  const zone = ip.indexOf("%")
+  let addr = zone >= 0 ? ip.slice(0, zone) : ip
+  const lastColon = addr.lastIndexOf(":")
+  const tail = addr.slice(lastColon + 1)
+  if (isIPv4(tail)) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split(".").map(Number)
+    addr = `${addr.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = "", rest] = addr.split("::")
   const a = head === "" ? [] : head.split(":")
-  const b = tail === undefined || tail === "" ? [] : tail.split(":")
-  const fill = tail === undefined ? [] : Array<string>(Math.max(0, 8 - a.length - b.length)).fill("0")
-  return [...a, ...fill, ...b].map((h) => h.toLowerCase().replace(/^0+(?=.)/, ""))
+  const b = rest === undefined || rest === "" ? [] : rest.split(":")
+  const fill = rest === undefined ? [] : Array<string>(Math.max(0, 8 - a.length - b.length)).fill("0")
+  return [...a, ...fill, ...b].map((h) => Number.parseInt(h, 16) || 0)
 }
 
 /**
- * The network group of an IP: its /16 for IPv4, its /32 for IPv6 (an
- * allocation a single party is likely to control).
+ * The network group of an IP: its /16 for IPv4, its /32 for IPv6 (as
+ * Bitcoin Core's `GetGroup` for IPv6: the size of a typical allocation to
+ * one provider, which a single party is likely to control, while a /48 or
+ * /64 is cheap to get many of). An IPv4-mapped (`::ffff:a.b.c.d`) or
+ * IPv4-compatible (`::a.b.c.d`) address is its IPv4 /16; a zone
+ * (`%eth0`) is ignored. Not an IP: the string itself.
  *
  * @since 0.1.0
  */
 export const netGroup = (ip: string): string => {
   if (isIPv4(ip)) return ip.split(".").slice(0, 2).join(".")
-  const parts = expandV6(ip)
-  return `${parts[0] ?? ""}:${parts[1] ?? ""}`
+  if (!isIPv6(ip)) return ip
+  const g = expandV6(ip)
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && (g[5] === 0xffff || g[5] === 0)) {
+    const v4 = [g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]
+    // `::` and `::1` stay IPv6
+    if (g[5] === 0xffff || v4[0] !== 0) return `${v4[0]}.${v4[1]}`
+  }
+  return `${g[0]!.toString(16)}:${g[1]!.toString(16)}`
 }
 
 /** FNV-1a of the group under `key`: a secret, per-node order of groups. */

@@ -1,6 +1,11 @@
 /**
  * Accepts connections on `bindIp:listenPort` (Go: `controller.listen` +
- * `LimitedListener` + `handshakeIncoming`):
+ * `LimitedListener` + `handshakeIncoming`). With `bindIp` empty it listens
+ * on every interface, IPv4 and IPv6 (dual-stack), as Go's `":port"` does;
+ * an IPv4 peer is still known by its IPv4 address (`127.0.0.1`, not
+ * `::ffff:127.0.0.1`: see `TcpTransport`). Go cannot bind an IPv6 `bindIp`
+ * (it listens on `bindIp + ":" + port`, which for `::1` is no address);
+ * catp2p binds exactly the address given.
  *
  * 1. connections from one IP are rate limited: a burst of `LISTEN_BURST`
  *    (16), then one per `listenLimit`; over the rate, closed at once;
@@ -309,16 +314,18 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
               Effect.logDebug(`incoming handshake failed: ${e.message}`)
             )
           ),
-          Effect.annotateLogs({ remote: `${connection.remote.host}:${connection.remote.port}` })
+          Effect.annotateLogs({
+            remote: Endpoint.format({ ip: connection.remote.host, port: String(connection.remote.port) })
+          })
         )
 
-      const server = yield* transport.listen(
-        { host: config.bindIp || "0.0.0.0", port: Number(config.listenPort) },
-        handler
-      )
+      // empty bindIp: every interface, IPv4 and IPv6, as Go's `net.Listen("tcp", ":port")`
+      const server = yield* transport.listen({ host: config.bindIp, port: Number(config.listenPort) }, handler)
       // listenPort 0: announce the port actually bound
       negotiation.listenPort = String(server.address.port)
-      yield* Effect.logDebug(`listening on ${server.address.host}:${server.address.port}`)
+      yield* Effect.logDebug(
+        `listening on ${Endpoint.format({ ip: server.address.host, port: String(server.address.port) })}`
+      )
       return Listener.of({ address: server.address })
     })
   )

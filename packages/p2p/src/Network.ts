@@ -22,7 +22,7 @@ import { Bans } from "./Bans.ts"
 import type { ConfigError } from "./Config.ts"
 import { Controller } from "./Controller.ts"
 import { Dialer, type DialError } from "./Dialer.ts"
-import * as Endpoint from "./Endpoint.ts"
+import type * as Endpoint from "./Endpoint.ts"
 import type { HandshakeError } from "./Handshake.ts"
 import { Listener } from "./Listener.ts"
 import { NodeConfig } from "./NodeConfig.ts"
@@ -144,7 +144,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         if (peer === undefined) return
         const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(config.manualBan)
         bans.ban(peer.endpoint.ip, until)
-        bans.ban(Endpoint.format(peer.endpoint), until)
+        bans.banEndpoint(peer.endpoint, until)
         for (const p of store.all()) if (p.endpoint.ip === peer.endpoint.ip) yield* p.stop("Stopped", "banned")
       })
 

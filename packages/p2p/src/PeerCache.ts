@@ -2,8 +2,9 @@
  * The peer file (Go: `PeerCache` in controller_persistence.go): the known
  * peers and the bans, saved every CAT round and read when the node starts.
  * Same JSON as Go, compact: `{"bans":{"<ip or ip:port>":"<RFC3339>"},
- * "peers":[{"ip":"…","port":"…"}]}`, so Go and catp2p nodes read each
- * other's files.
+ * "peers":[{"ip":"…","port":"…"}]}`, ban keys as Go writes them (an IPv6
+ * endpoint `::1:8108`, without brackets: see `Bans`), so Go and catp2p
+ * nodes read each other's files.
  *
  * Where catp2p differs from Go: the file is written atomically (a temporary
  * file in the same directory, fsync, rename, fsync of the directory), so a
@@ -174,7 +175,22 @@ const field = (object: Record<string, unknown>, name: string): unknown => {
   return key === undefined ? undefined : object[key]
 }
 
-const isBanKey = (key: string): boolean => Endpoint.isValidHost(key) || Result.isSuccess(Endpoint.parse(key))
+/**
+ * The key of a ban as kept: an IP (or host) or Go's `ip:port`
+ * (`Endpoint.formatGo`; for IPv6 `::1:8108`, which, with a full address,
+ * is no IP: `1:2:3:4:5:6:7:8:8108`); an `[ipv6]:port` key (written by
+ * catp2p before it wrote Go's form) becomes Go's form. `undefined` when the
+ * key is none of these.
+ */
+const banKey = (key: string): string | undefined => {
+  if (key.startsWith("[")) {
+    const ep = Endpoint.parse(key)
+    return Result.isSuccess(ep) ? Endpoint.formatGo(ep.success) : undefined
+  }
+  if (Endpoint.isValidHost(key)) return key
+  const colon = key.lastIndexOf(":")
+  return colon > 0 && Endpoint.isValid({ ip: key.slice(0, colon), port: key.slice(colon + 1) }) ? key : undefined
+}
 
 /**
  * Decodes a peer file's text. Fails (`Corrupt`) when it is not JSON, not an
@@ -208,10 +224,11 @@ export const decode = (
       skipped.overCap++
       continue
     }
-    const until = typeof value === "string" && isBanKey(key) ? parseTime(value) : undefined
-    if (until === undefined) skipped.invalidBans++
+    const address = banKey(key)
+    const until = typeof value === "string" && address !== undefined ? parseTime(value) : undefined
+    if (address === undefined || until === undefined) skipped.invalidBans++
     else if (options.now !== undefined && until <= options.now) skipped.expiredBans++
-    else bans.set(key, until)
+    else bans.set(address, Math.max(until, bans.get(address) ?? until))
   }
   const peers: Array<Endpoint.Endpoint> = []
   for (const entry of rawPeers) {

@@ -5,6 +5,13 @@
  * `drain`, so back-pressure reaches the kernel's TCP window. Sockets have
  * `TCP_NODELAY` set.
  *
+ * Listening on host `""` listens on every interface: `::` dual-stack where
+ * the system has IPv6 (Go's `net.Listen("tcp", ":port")`), else `0.0.0.0`.
+ * IPv4 peers reaching a dual-stack socket, which Node reports as
+ * IPv4-mapped IPv6 (`::ffff:127.0.0.1`), are reported as plain IPv4
+ * (`127.0.0.1`), as Go's `net` does, so bans, per-IP limits, network groups
+ * and peer hashes see one address per peer.
+ *
  * Closing a connection's scope does not wait: the socket is destroyed at once,
  * unless Node still holds bytes that `write` accepted (a slow peer); then it
  * is half-closed and destroyed once they are flushed, or after
@@ -194,7 +201,7 @@ const connectWith = (linger: number): Transport["Service"]["connect"] =>
 
 const listenError = (at: Address, error: SocketServer.SocketServerError): TransportError => {
   const cause = error.reason.cause
-  const message = `listen ${at.host}:${at.port}: ${errorMessage(cause)}`
+  const message = `listen ${at.host.includes(":") ? `[${at.host}]` : at.host}:${at.port}: ${errorMessage(cause)}`
   return new TransportError({ reason: errorCode(cause) === "EADDRINUSE" ? "AddressInUse" : "Unknown", message })
 }
 
@@ -228,7 +235,12 @@ const listenWith = (linger: number): Transport["Service"]["listen"] =>
     }
     // A scope of its own, so that a failed listen releases the server at once.
     const scope = yield* Scope.fork(yield* Effect.scope)
-    const server = yield* NodeSocketServer.make({ host: at.host, port: at.port, noDelay: true }).pipe(
+    // no host: Node listens on `::` dual-stack where IPv6 is available, else on 0.0.0.0
+    const server = yield* NodeSocketServer.make({
+      ...(at.host === "" ? {} : { host: at.host }),
+      port: at.port,
+      noDelay: true
+    }).pipe(
       Scope.provide(scope),
       Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))),
       Effect.mapError((error) => listenError(at, error))

@@ -15,7 +15,9 @@ import { Context, Schema } from "effect"
 
 /**
  * A transport-level address (the remote end of a connection, or where a
- * server listens). `host` is an IP literal for accepted connections.
+ * server listens). `host` is an IP literal for accepted connections (IPv4
+ * as `a.b.c.d`, never IPv4-mapped IPv6); to `listen`, `""` means every
+ * interface (IPv4 and IPv6).
  *
  * @since 0.1.0
  */

@@ -390,6 +390,12 @@ describe("sanitize", () => {
     expect(sanitized).toMatchObject({ maxIncoming: 36, dropTo: 30 })
   })
 
+  it('takes an IPv6 bindIp in brackets (the form Go can bind: it listens on bindIp + ":" + port) as the address', () => {
+    expect(okOf(Config.make({ bindIp: "[::1]" })).bindIp).toBe("::1")
+    expect(okOf(Config.make({ bindIp: "::1" })).bindIp).toBe("::1")
+    expect(errorOf(Config.make({ bindIp: "[10.0.0.1]" })).field).toBe("bindIp")
+  })
+
   it("runs in make() before check, unlike check() alone", () => {
     const overrides = { maxPeers: 20, targetPeers: 20, minReseed: 5 }
     expect(okOf(Config.make(overrides))).toMatchObject({ maxIncoming: 20, dropTo: 20 })

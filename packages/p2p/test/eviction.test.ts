@@ -12,6 +12,21 @@ describe("Eviction.netGroup", () => {
     expect(Eviction.netGroup("2001:0db8:0000::1")).toBe("2001:db8")
     expect(Eviction.netGroup("::1")).toBe("0:0")
   })
+
+  it("groups IPv6 by /32 (Bitcoin Core's GetGroup): a /48 or /64 per address does not spread an attacker out", () => {
+    expect(Eviction.netGroup("2001:db8:1:2::1")).toBe(Eviction.netGroup("2001:db8:ffff:1::9"))
+    expect(Eviction.netGroup("2001:db8::1")).not.toBe(Eviction.netGroup("2001:db9::1"))
+    expect(Eviction.netGroup("2001:DB8::1")).toBe("2001:db8")
+    expect(Eviction.netGroup("fe80::1%eth0")).toBe("fe80:0")
+  })
+
+  it("takes an IPv4-mapped or IPv4-compatible address as its IPv4 /16", () => {
+    expect(Eviction.netGroup("::ffff:10.20.30.40")).toBe("10.20")
+    expect(Eviction.netGroup("::ffff:a14:1e28")).toBe("10.20")
+    expect(Eviction.netGroup("::10.20.30.40")).toBe("10.20")
+    expect(Eviction.netGroup("::")).toBe("0:0")
+    expect(Eviction.netGroup("64:ff9b::10.20.30.40")).toBe("64:ff9b")
+  })
 })
 
 describe("Eviction.select", () => {

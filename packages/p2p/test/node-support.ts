@@ -53,7 +53,7 @@ export const startNode = (
       store: Context.get(context, PeerStore),
       config,
       endpoint: Endpoint.unsafeMake(
-        network.address.host === "0.0.0.0" ? "127.0.0.1" : network.address.host,
+        network.address.host === "0.0.0.0" || network.address.host === "::" ? "127.0.0.1" : network.address.host,
         String(network.address.port)
       )
     } satisfies TestNode

@@ -9,6 +9,7 @@ import { TestClock } from "effect/testing"
 import * as fc from "fast-check"
 import { describe, expect } from "vitest"
 import type * as Config from "../src/Config.ts"
+import { BanList } from "../src/Bans.ts"
 import * as Endpoint from "../src/Endpoint.ts"
 import * as PC from "../src/PeerCache.ts"
 import { versionFile, versionOf } from "./fixtures-peercache/versions.ts"
@@ -104,7 +105,7 @@ describe("the peer file format (Go's PeerCache JSON)", () => {
       fc.domain().filter((d) => Endpoint.isValidHost(d))
     )
     .chain((ip) => fc.integer({ min: 1, max: 65535 }).map((port) => Endpoint.unsafeMake(ip, String(port))))
-  const banKeyArb = fc.oneof(fc.ipV4(), fc.ipV6(), peerArb.map(Endpoint.format))
+  const banKeyArb = fc.oneof(fc.ipV4(), fc.ipV6(), peerArb.map(Endpoint.formatGo))
   const timeArb = fc.integer({ min: -62167219200000, max: 253402300799999 })
   const fileArb = fc.record({
     bans: fc.array(fc.tuple(banKeyArb, timeArb), { maxLength: 20 }).map((entries) => new Map(entries)),
@@ -135,6 +136,44 @@ describe("the peer file format (Go's PeerCache JSON)", () => {
     expect([...loaded.bans.keys()]).toEqual(["1.2.3.4"])
     expect(loaded.skipped.expiredBans).toBe(1)
     expect(decodeOk(PC.encode(sample), now - 1).bans.size).toBe(2)
+  })
+
+  it("reads and writes IPv6 bans as Go does: `ip` and `ip:port` without brackets", () => {
+    // Built from Go's code (no Go vector has IPv6): `Endpoint.String` is `fmt.Sprintf("%s:%s", ep.IP, ep.Port)`
+    // (endpoint.go), `ban` keys `c.bans[peer.Endpoint.IP]` and `c.bans[peer.Endpoint.String()]`, `banEndpoint`
+    // keys `c.bans[ep.String()]` (controller.go), and `json.Marshal` sorts the map's keys.
+    const until = ms("2099-01-02T03:04:05.123Z")
+    const goText =
+      '{"bans":{"2001:db8:0:0:0:0:0:1:8108":"2099-01-02T03:04:05.123Z","2001:db8::5":"2099-01-02T03:04:05.123Z",' +
+      '"::1":"2099-01-02T03:04:05.123Z","::1:8108":"2099-01-02T03:04:05.123Z"},"peers":[{"ip":"::1","port":"8108"}]}'
+    const file = decodeOk(goText)
+    expect(file.skipped).toEqual({ invalidPeers: 0, invalidBans: 0, expiredBans: 0, overCap: 0 })
+    expect([...file.bans.keys()].sort()).toEqual(["2001:db8:0:0:0:0:0:1:8108", "2001:db8::5", "::1", "::1:8108"])
+    expect(PC.encode(file)).toBe(goText)
+    // what the keys ban: as in Go, a key is matched as a string against an IP and against `ip:port`
+    const list = new BanList()
+    for (const [key, end] of file.bans) list.ban(key, end)
+    const now = until - 1
+    expect(list.isBannedEndpoint(Endpoint.unsafeMake("2001:db8:0:0:0:0:0:1", "8108"), now)).toBe(true)
+    expect(list.isBannedEndpoint(Endpoint.unsafeMake("2001:db8:0:0:0:0:0:1", "8109"), now)).toBe(false)
+    expect(list.isBannedEndpoint(Endpoint.unsafeMake("2001:db8::5", "1"), now)).toBe(true)
+    expect(list.isBannedEndpoint(Endpoint.unsafeMake("2001:db8::6", "8108"), now)).toBe(false)
+    // a node bans an IPv6 peer under Go's keys, and writes them as Go does
+    const ours = new BanList()
+    const peer = Endpoint.unsafeMake("2001:db8::7", "8110")
+    ours.ban(peer.ip, until)
+    ours.banEndpoint(peer, until)
+    expect(PC.encode({ bans: ours.entries, peers: [] })).toBe(
+      '{"bans":{"2001:db8::7":"2099-01-02T03:04:05.123Z","2001:db8::7:8110":"2099-01-02T03:04:05.123Z"},"peers":[]}'
+    )
+  })
+
+  it("reads an `[ipv6]:port` ban key (catp2p before Go's form) as Go's `ipv6:port`", () => {
+    const file = decodeOk(
+      '{"bans":{"[::1]:8108":"2099-01-01T00:00:00Z","::1:8108":"2098-01-01T00:00:00Z","[::1]":"2099-01-01T00:00:00Z"}}'
+    )
+    expect([...file.bans]).toEqual([["::1:8108", ms("2099-01-01T00:00:00Z")]])
+    expect(file.skipped.invalidBans).toBe(1)
   })
 
   it("skips invalid peers and bans, counting them; fails only on a broken structure", () => {

@@ -44,7 +44,7 @@ describe("peer shares (peershare.json)", () => {
 
 describe("peer share parsing", () => {
   const endpointArb = fc
-    .tuple(fc.oneof(fc.ipV4(), fc.domain()), fc.integer({ min: 1, max: 65535 }))
+    .tuple(fc.oneof(fc.ipV4(), fc.ipV6(), fc.domain()), fc.integer({ min: 1, max: 65535 }))
     .filter(([ip]) => ip.length <= 253)
     .map(([ip, port]) => Endpoint.unsafeMake(ip, String(port)))
 
@@ -56,6 +56,20 @@ describe("peer share parsing", () => {
         }
       })
     )
+  })
+
+  it("carries an IPv6 endpoint as Go does: the bare address (no brackets) in ip / Address / Hash", () => {
+    const ep = Endpoint.unsafeMake("2001:db8::a0b:c0d", "8108")
+    // Go: json.Marshal([]Endpoint) (protocolV10.go)
+    expect(new TextDecoder().decode(protocols.v10().makePeerShare([ep]))).toBe(
+      '[{"ip":"2001:db8::a0b:c0d","port":"8108"}]'
+    )
+    // Go: V9Share{Address: ep.IP, Hash: ep.IP, Location: IP2LocationQuick(ep.IP)} (protocolV9.go), the last 4 bytes
+    const [v9] = JSON.parse(new TextDecoder().decode(protocols.v9().makePeerShare([ep])))
+    expect(v9).toMatchObject({ Address: ep.ip, Port: "8108", Hash: ep.ip, Location: 0x0a0b0c0d })
+    for (const make of Object.values(protocols)) {
+      expect(plain(Result.getOrThrow(make().parsePeerShare(make().makePeerShare([ep]))))).toEqual(plain([ep]))
+    }
   })
 
   it("leaves out invalid endpoints and refuses what is not a share", () => {

@@ -82,6 +82,9 @@ describe("NetworkId, PeerHash and targets (ids.json)", () => {
       Option.some({ ip: "127.0.0.1", port: "8110", nodeId: 0xabcd })
     )
     expect(PeerHash.parse("not a hash")).toEqual(Option.none())
+    // IPv6 as Go's fmt.Sprintf("%s:%s %08x", ep.IP, ep.Port, id) (peer.go): no brackets; the port is after the last colon
+    expect(PeerHash.format("::1", "8108", 0xabcd)).toBe("::1:8108 0000abcd")
+    expect(PeerHash.parse("::1:8108 0000abcd")).toEqual(Option.some({ ip: "::1", port: "8108", nodeId: 0xabcd }))
   })
 
   it("spells the routing targets as Go does", () => {
@@ -93,10 +96,15 @@ describe("NetworkId, PeerHash and targets (ids.json)", () => {
 
   it("round-trips any node id through the peer hash", () => {
     fc.assert(
-      fc.property(fc.ipV4(), fc.integer({ min: 1, max: 65535 }), fc.nat({ max: 0xffffffff }), (ip, port, id) => {
-        const parsed = PeerHash.parse(PeerHash.format(ip, String(port), id))
-        expect(parsed).toEqual(Option.some({ ip, port: String(port), nodeId: id }))
-      })
+      fc.property(
+        fc.oneof(fc.ipV4(), fc.ipV6()),
+        fc.integer({ min: 1, max: 65535 }),
+        fc.nat({ max: 0xffffffff }),
+        (ip, port, id) => {
+          const parsed = PeerHash.parse(PeerHash.format(ip, String(port), id))
+          expect(parsed).toEqual(Option.some({ ip, port: String(port), nodeId: id }))
+        }
+      )
     )
   })
 
@@ -162,6 +170,13 @@ describe("Endpoint", () => {
     expect(ok("[::1]:8108")).toMatchObject({ ip: "::1", port: "8108" })
     expect(Endpoint.format(ok("[::1]:8108"))).toBe("[::1]:8108")
     expect(String(ok("10.0.0.1:1"))).toBe("10.0.0.1:1")
+    // Go's net.SplitHostPort takes any host in brackets
+    expect(ok("[10.0.0.1]:1")).toMatchObject({ ip: "10.0.0.1", port: "1" })
+  })
+
+  it("formats as Go's Endpoint.String (ban keys): IPv6 without brackets", () => {
+    expect(Endpoint.formatGo(Endpoint.unsafeMake("::1", "8108"))).toBe("::1:8108")
+    expect(Endpoint.formatGo(Endpoint.unsafeMake("10.0.0.1", "8108"))).toBe("10.0.0.1:8108")
   })
 
   it("refuses bad endpoints with a reason", () => {
