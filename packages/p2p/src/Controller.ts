@@ -235,7 +235,10 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             return answerPeerRequest(peer)
           case ParcelType.PeerResponse: {
             const waiter = shareWaiters.get(peer.hash)
-            return waiter === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(waiter, parcel))
+            if (waiter === undefined) return Effect.void
+            // an answer we asked for: the peer is useful (see `Eviction`)
+            peer.lastPeerShare = peer.lastReceive
+            return Effect.asVoid(Deferred.succeed(waiter, parcel))
           }
           default:
             return Effect.void

@@ -125,7 +125,7 @@ export const incoming = (
             new Handshake.HandshakeError({
               reason: new Handshake.Rejected({
                 alternatives,
-                message: "rejected after the handshake: the node is full"
+                message: "rejected after the handshake (full, or an admission rule)"
               })
             })
         )

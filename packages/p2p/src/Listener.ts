@@ -7,28 +7,25 @@
  * (it listens on `bindIp + ":" + port`, which for `::1` is no address);
  * catp2p binds exactly the address given.
  *
- * 1. connections from one IP are rate limited: a burst of `LISTEN_BURST`
- *    (16), then one per `listenLimit`; over the rate, closed at once;
- * 2. a banned IP, or one discouraged for sending invalid data (`Guard`,
- *    `discourageTime`), is closed at once, without alternatives;
- * 3. admission: with `maxPendingHandshakesPerIp` handshakes in progress
- *    from this IP, or `maxPendingHandshakes` in all and none of them older
- *    than `DISPLACE_PENDING_MS` (else the oldest is ended to make room), the
- *    connection gets a rejection in our protocol right away (below), so
- *    handshakers cannot crowd out honest newcomers nor accepted peers;
- * 4. when the node is full (`maxPeers` connections, `maxIncoming` incoming)
- *    and no peer could be evicted, or when the IP has `peerIpLimitIncoming`
- *    connections, the connection gets a rejection in our protocol right
- *    away, offering up to `peerShareAmount` random connected peers (never
- *    one at the refused IP), then is closed; special IPs are exempt from 1,
- *    3 and 4;
- * 5. otherwise the incoming handshake runs under `handshakeTimeout` (at most
- *    16 KiB may arrive before it completes; the deadline is checked every
- *    node tick, so it holds to within a tick); once the newcomer's hello is
- *    read, if the node is full, one established peer is evicted for it (see
- *    below), or it is answered with a rejection with alternatives; then the
- *    connection becomes a peer whose endpoint is the remote IP and the
- *    handshake's listen port. A malformed handshake discourages the IP.
+ * Whether a connection may become a peer is decided by `Admission.decide`,
+ * twice: when it is accepted and once its hello is read (see `Admission` for
+ * the rules: rate, ban, discouragement, handshakes in progress, per-IP limit,
+ * full). This module gathers the facts and carries the decision out:
+ *
+ * - a refusal with alternatives is a rejection in our protocol right away
+ *   (after the hello: in the settled protocol), offering up to
+ *   `peerShareAmount` random connected peers (never one at the refused IP),
+ *   then the connection is closed; a refusal without is a close;
+ * - `Displace` ends the oldest handshake in progress that has not delivered
+ *   a complete hello, whatever its age: `maxPendingHandshakes` bounds the
+ *   memory of handshakes, and connections that send nothing or half a hello
+ *   cannot crowd out newcomers whose hello arrives in a round trip;
+ * - the handshake runs under `handshakeTimeout` (at most 16 KiB may arrive
+ *   before it completes; the deadline is checked every node tick, so it
+ *   holds to within a tick); once the hello is read the rules are asked
+ *   again, and `Evict` ends one established peer for the newcomer; then the
+ *   connection becomes a peer whose endpoint is the remote IP and the
+ *   handshake's listen port. A malformed handshake discourages the IP.
  *
  * Go counts `MaxIncoming` against all connections; catp2p caps incoming
  * connections at `maxIncoming` and all connections at `maxPeers`.
@@ -38,22 +35,27 @@
  * the same moment are silently turned away and, with Go's 2-minute redial,
  * collide again. A token bucket keeps Go's long-run rate (one connection per
  * `listenLimit` per IP) and its flood protection, but lets a short burst
- * through.
+ * (`LISTEN_BURST`) through.
  *
  * Eviction, where catp2p differs from Go: in a settled CAT network almost
  * every node is full, so Go turns newcomers away until a round (15 min)
  * frees slots, and a node that restarts can stay isolated. A full catp2p
  * node trades an established incoming peer for the newcomer. The evicted
- * peer has had time to find other peers and replenishes; peers we dialed,
- * special peers and young connections are never evicted, and `Eviction`
- * protects peers as Bitcoin Core does (distinct network groups, recent
- * usefulness, age) and takes the youngest of the most crowded network group.
- * The eviction happens only once the newcomer has completed its hello, so
- * connections that never finish a handshake cannot push peers out.
+ * peer has had time to find other peers and replenishes; peers we dialed
+ * and special peers are never evicted, useful peers younger than
+ * `EVICT_MIN_AGE_MS` neither, and `Eviction` protects peers as Bitcoin Core
+ * does (distinct network groups, recent usefulness, age) and takes a random
+ * member of the most crowded network group. A peer that has done nothing
+ * useful since its handshake is a candidate once `EVICT_IDLE_AGE_MS` old
+ * (250 ms), so connections that complete a valid handshake and idle cannot
+ * hold slots against honest newcomers. The eviction happens only once the newcomer has
+ * completed its hello, so connections that never finish a handshake cannot
+ * push peers out.
  *
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, type Fiber, Layer, Random, Schedule } from "effect"
+import * as Admission from "./Admission.ts"
 import { Bans } from "./Bans.ts"
 import { Controller } from "./Controller.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -70,16 +72,12 @@ import * as Traffic from "./Traffic.ts"
 import { type Address, type Connection, Transport, type TransportError } from "./Transport.ts"
 
 /**
- * How long an incoming peer is protected from eviction: long enough for a
- * newcomer to finish its handshake and start its own dials and peer
- * requests. It was 20 s; with the protected sets of `Eviction` (network
- * groups, useful peers, the older half) a short age is safe, and it lets a
- * network that starts from one seed fill up 5x faster (1,000 simulated
- * nodes: 170 s → 30 s of simulated time).
+ * How long a useful incoming peer is protected from eviction (see
+ * `Eviction.EVICT_MIN_AGE_MS`).
  *
  * @since 0.1.0
  */
-export const EVICT_MIN_AGE_MS = 2_000
+export const EVICT_MIN_AGE_MS = Eviction.EVICT_MIN_AGE_MS
 
 /**
  * Connections one IP may open at once before the `listenLimit` rate applies.
@@ -87,16 +85,6 @@ export const EVICT_MIN_AGE_MS = 2_000
  * @since 0.1.0
  */
 export const LISTEN_BURST = 16
-
-/**
- * When `maxPendingHandshakes` handshakes are in progress, a newcomer ends the
- * oldest of them if it has lasted this long (an honest handshake takes a
- * round trip; one that lasts is likely an attacker holding a slot); if none
- * has, the newcomer is rejected with alternatives.
- *
- * @since 0.1.0
- */
-export const DISPLACE_PENDING_MS = 1_000
 
 /**
  * An incoming handshake in progress. Its deadline and its displacement end
@@ -110,6 +98,8 @@ interface Pending {
   readonly since: number
   /** The handler running the handshake. */
   readonly fiber: Fiber.Fiber<unknown, unknown>
+  /** Its complete hello was read: no longer displaceable. */
+  hello: boolean
   done: boolean
 }
 
@@ -150,24 +140,38 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
         return false
       }
 
-      const full = (): string | undefined => {
-        if (store.total >= config.maxPeers) return `full: ${store.total} of ${config.maxPeers} connections`
-        if (store.incoming >= config.maxIncoming) return `full: ${store.incoming} of ${config.maxIncoming} incoming`
-        return undefined
-      }
-
       /** Orders network groups for eviction; secret, so attackers cannot tell which groups are protected. */
       const evictionKey = yield* Random.nextIntBetween(0, 0xffffffff)
-      /** Peers already told to leave for a newcomer (still in the store until their scope closes). */
-      const evicting = new WeakSet<Peer>()
-      /** Incoming handshakes in progress (non-special), and their count per IP. */
+      /** Peers told to leave for a newcomer, until they leave the store. */
+      const evicting = new Set<Peer>()
+      /** Newcomers admitted after their hello and not yet in the store, in all and per IP. */
+      let admitting = 0
+      const admittingByIp = new Map<string, number>()
+      /** Incoming handshakes in progress (non-special), oldest first, and their count per IP. */
       const pending = new Set<Pending>()
       const pendingByIp = new Map<string, number>()
 
+      const bump = (map: Map<string, number>, ip: string, by: number) => {
+        const n = (map.get(ip) ?? 0) + by
+        if (n <= 0) map.delete(ip)
+        else map.set(ip, n)
+      }
+
+      /** Peers that hold a slot: the store, less those leaving, plus newcomers on their way in. */
+      const full = (): string | undefined => {
+        for (const p of evicting) if (store.get(p.hash) !== p) evicting.delete(p)
+        const total = store.total - evicting.size + admitting
+        if (total >= config.maxPeers) return `full: ${total} of ${config.maxPeers} connections`
+        // every peer evicted is incoming
+        const incoming = store.incoming - evicting.size + admitting
+        if (incoming >= config.maxIncoming) return `full: ${incoming} of ${config.maxIncoming} incoming`
+        return undefined
+      }
+
       const enter = (ip: string, since: number, fiber: Fiber.Fiber<unknown, unknown>): Pending => {
-        const p: Pending = { ip, since, fiber, done: false }
+        const p: Pending = { ip, since, fiber, hello: false, done: false }
         pending.add(p)
-        pendingByIp.set(ip, (pendingByIp.get(ip) ?? 0) + 1)
+        bump(pendingByIp, ip, 1)
         return p
       }
 
@@ -175,20 +179,13 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
         if (p.done) return
         p.done = true
         pending.delete(p)
-        const n = (pendingByIp.get(p.ip) ?? 1) - 1
-        if (n <= 0) pendingByIp.delete(p.ip)
-        else pendingByIp.set(p.ip, n)
+        bump(pendingByIp, p.ip, -1)
       }
 
-      /** Ends the oldest handshake in progress if it has lasted `DISPLACE_PENDING_MS`; whether one was ended. */
-      const displace = (now: number): boolean => {
-        let oldest: Pending | undefined
-        for (const p of pending) if (oldest === undefined || p.since < oldest.since) oldest = p
-        if (oldest === undefined || now - oldest.since < DISPLACE_PENDING_MS) return false
-        leave(oldest)
-        guard.counters.displaced++
-        oldest.fiber.interruptUnsafe()
-        return true
+      /** The oldest handshake in progress that has not delivered a complete hello. */
+      const displaceable = (): Pending | undefined => {
+        for (const p of pending) if (!p.hello) return p
+        return undefined
       }
 
       // the deadline of incoming handshakes, once a tick (specials run their own timer)
@@ -205,119 +202,151 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
         }
       }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
 
-      /** An incoming, non-special peer old enough to give up its slot, chosen by `Eviction.select`. */
+      /** An incoming peer to give up its slot (see `Eviction`), or undefined. */
       const evictable = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         // a random member of the crowded group, not its youngest: see `Eviction.select`
         const r = yield* Random.next
         return Eviction.select(
-          store
-            .all()
-            .filter((p) => p.incoming && now - p.connected >= EVICT_MIN_AGE_MS && !p.special && !evicting.has(p)),
+          store.all().filter((p) => p.incoming && !p.special && !evicting.has(p) && Eviction.isCandidate(p, now)),
           evictionKey,
           r
         )
       })
 
-      /**
-       * After the newcomer's hello and before our reply: when the node is
-       * full, evict a peer for it, or answer with a rejection offering
-       * alternatives. Evicting only for a completed hello means half
-       * handshakes cannot push established peers out.
-       */
-      const admit = (ip: string) =>
+      /** The facts `Admission.decide` needs about `ip` (`port`: the hello's listen port, once read). */
+      const facts = (stage: Admission.Stage, ip: string, port: string | undefined, now: number, special: boolean) =>
         Effect.gen(function* () {
-          const why = full()
-          if (why === undefined) return undefined
-          const victim = yield* evictable
-          if (victim !== undefined) {
+          const rate = stage === "connect" && !special && overRate(ip, now)
+          const banned = port === undefined ? bans.isBanned(ip, now) : bans.isBannedEndpoint({ ip, port }, now)
+          const discouraged = !special && guard.isDiscouraged(ip, now)
+          // the first three rules refuse before fullness matters: spare a refused connection the eviction search
+          const why = special || rate || banned || discouraged ? undefined : full()
+          const victim = why === undefined ? undefined : yield* evictable
+          const f: Admission.Facts = {
+            stage,
+            special,
+            overRate: rate,
+            banned,
+            discouraged,
+            pendingFromIp: pendingByIp.get(ip) ?? 0,
+            pending: pending.size,
+            displaceable: displaceable() !== undefined,
+            fromIp: store.count(ip) + (admittingByIp.get(ip) ?? 0),
+            full: why,
+            evictable: victim !== undefined
+          }
+          return [f, victim] as const
+        })
+
+      /** Counts a refusal; the alternatives to offer (undefined: closed without a word). */
+      const refused = (decision: Extract<Admission.Decision, { _tag: "Refuse" }>, ip: string) =>
+        Effect.gen(function* () {
+          controller.counters.refused++
+          if (decision.rule === "Discouraged") guard.counters.refusedDiscouraged++
+          if (decision.rule === "Pending" || decision.rule === "PendingPerIp") guard.counters.refusedPending++
+          if (!decision.alternatives) {
+            yield* Effect.logDebug(`refused: ${decision.why}`)
+            return undefined
+          }
+          const alternatives = yield* controller.shareFor((ep) => ep.ip === ip)
+          yield* Effect.logDebug(`refused with ${alternatives.length} alternatives: ${decision.why}`)
+          return alternatives
+        })
+
+      /** A newcomer admitted after its hello holds a slot until it is in the store (or fails). */
+      const seat = (ip: string) => {
+        let held = false
+        return {
+          take: () => {
+            held = true
+            admitting++
+            bump(admittingByIp, ip, 1)
+          },
+          release: () => {
+            if (!held) return
+            held = false
+            admitting--
+            bump(admittingByIp, ip, -1)
+          }
+        }
+      }
+
+      /**
+       * After the newcomer's hello and before our reply: the rules again,
+       * then, when the node is full, an eviction for it. `undefined` admits
+       * it (its seat taken), alternatives reject it.
+       */
+      const admit = (ip: string, port: string, special: boolean, slot: Pending | undefined, take: () => void) =>
+        Effect.gen(function* () {
+          if (slot !== undefined) slot.hello = true
+          const now = yield* Clock.currentTimeMillis
+          const [f, victim] = yield* facts("hello", ip, port, now, special)
+          const decision = Admission.decide(config, f)
+          if (decision._tag === "Refuse") return (yield* refused(decision, ip)) ?? []
+          if (decision._tag === "Evict" && victim !== undefined) {
             evicting.add(victim)
             guard.counters.evicted++
             yield* victim.stop("Stopped", "evicted to make room for a new peer")
-            yield* Effect.logDebug(`evicted ${victim.hash} to make room (${why})`)
-            return undefined
+            yield* Effect.logDebug(`evicted ${victim.hash} to make room (${decision.why})`)
           }
-          controller.counters.refused++
-          yield* Effect.logDebug(`rejected after the handshake: ${why}`)
-          return yield* controller.shareFor((ep) => ep.ip === ip)
+          take()
+          return undefined
         })
 
-      const handler = (connection: Connection) =>
-        Effect.gen(function* () {
-          const ip = connection.remote.host
+      const handler = (connection: Connection) => {
+        const ip = connection.remote.host
+        const held = seat(ip)
+        return Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
           const special = specials.isSpecialIp(ip)
-          if (!special && overRate(ip, now)) {
-            controller.counters.refused++
-            return yield* Effect.logDebug("refused: connection rate limit for this IP")
-          }
-          if (bans.isBanned(ip, now)) {
-            controller.counters.refused++
-            return yield* Effect.logDebug("refused: banned")
-          }
-          if (!special && guard.isDiscouraged(ip, now)) {
-            controller.counters.refused++
-            guard.counters.refusedDiscouraged++
-            return yield* Effect.logDebug("refused: discouraged (it sent invalid data)")
-          }
-          let why: string | undefined
-          if (!special) {
-            const fromIp = pendingByIp.get(ip) ?? 0
-            if (fromIp >= config.maxPendingHandshakesPerIp) {
-              why = `${fromIp} handshakes in progress from this IP (at most ${config.maxPendingHandshakesPerIp})`
-            } else if (pending.size >= config.maxPendingHandshakes && !displace(now)) {
-              why = `${pending.size} handshakes in progress (at most ${config.maxPendingHandshakes})`
-            }
-            if (why !== undefined) {
-              guard.counters.refusedPending++
-            } else {
-              why = full()
-              if (why !== undefined) {
-                // room is made after the newcomer's hello (see `admit`); with nobody to evict, reject at once
-                if ((yield* evictable) !== undefined) why = undefined
-              } else if (config.peerIpLimitIncoming > 0 && store.count(ip) >= config.peerIpLimitIncoming) {
-                why = `per-IP limit of ${config.peerIpLimitIncoming} reached`
-              }
-            }
-          }
-          if (why !== undefined) {
-            controller.counters.refused++
-            const alternatives = yield* controller.shareFor((ep) => ep.ip === ip)
-            yield* Effect.logDebug(`refused with ${alternatives.length} alternatives: ${why}`)
+          const [f] = yield* facts("connect", ip, undefined, now, special)
+          const decision = Admission.decide(config, f)
+          if (decision._tag === "Refuse") {
+            const alternatives = yield* refused(decision, ip)
+            if (alternatives === undefined) return
             return yield* Effect.ignore(connection.write([Negotiation.rejection(negotiation, alternatives)]))
+          }
+          if (decision._tag === "Displace") {
+            const oldest = displaceable()
+            if (oldest !== undefined) {
+              leave(oldest)
+              guard.counters.displaced++
+              oldest.fiber.interruptUnsafe()
+            }
           }
           const slot = special ? undefined : enter(ip, now, yield* Effect.fiber)
           const settled = yield* connecting(
-            slot === undefined
-              ? HandshakeFlow.incoming(connection, negotiation, instanceId, config.handshakeTimeout)
-              : HandshakeFlow.incoming(connection, negotiation, instanceId, undefined, () => admit(ip)).pipe(
-                  Effect.ensuring(Effect.sync(() => leave(slot)))
-                )
+            HandshakeFlow.incoming(
+              connection,
+              negotiation,
+              instanceId,
+              // specials run their own timer; the others are swept once a tick
+              special ? config.handshakeTimeout : undefined,
+              (s) => admit(ip, s.handshake.listenPort, special, slot, held.take)
+            ).pipe(Effect.ensuring(Effect.sync(() => slot !== undefined && leave(slot))))
           )
           yield* controller.attach({
             connection,
             protocol: settled.protocol,
             handshake: settled.handshake,
             endpoint: Endpoint.unsafeMake(ip, settled.handshake.listenPort),
-            incoming: true
+            incoming: true,
+            onStart: () => Effect.sync(held.release)
           })
         }).pipe(
+          Effect.ensuring(Effect.sync(held.release)),
           Effect.catchTag("HandshakeError", (e) =>
             Effect.andThen(
               e.reason._tag === "Malformed"
-                ? guard.report(
-                    connection.remote.host,
-                    new MalformedHandshake({ message: e.reason.message }),
-                    specials.isSpecialIp(connection.remote.host)
-                  )
+                ? guard.report(ip, new MalformedHandshake({ message: e.reason.message }), specials.isSpecialIp(ip))
                 : Effect.void,
               Effect.logDebug(`incoming handshake failed: ${e.message}`)
             )
           ),
-          Effect.annotateLogs({
-            remote: Endpoint.format({ ip: connection.remote.host, port: String(connection.remote.port) })
-          })
+          Effect.annotateLogs({ remote: Endpoint.format({ ip, port: String(connection.remote.port) }) })
         )
+      }
 
       // empty bindIp: every interface, IPv4 and IPv6, as Go's `net.Listen("tcp", ":port")`
       const server = yield* transport.listen({ host: config.bindIp, port: Number(config.listenPort) }, handler)

@@ -152,6 +152,8 @@ export class Peer {
   lastPeerSend = Number.NEGATIVE_INFINITY
   /** Clock time of the last application parcel it sent us (0: none; its usefulness, for eviction). */
   lastApplication = 0
+  /** Clock time of its last answer to our Peer-Request (0: none; also its usefulness, for eviction). */
+  lastPeerShare = 0
   /** Bytes its decoder holds (an incomplete frame), as last reported to the input budget. */
   inputHeld = 0
   /** Set when {@link overdue} answered `Stalled`: the measured progress. */

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+export * as Admission from "./Admission.ts"
 export * as Bans from "./Bans.ts"
 export * as Config from "./Config.ts"
 export * as ConfigText from "./ConfigText.ts"

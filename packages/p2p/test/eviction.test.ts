@@ -71,6 +71,28 @@ describe("Eviction.select", () => {
   })
 })
 
+describe("Eviction.isCandidate", () => {
+  it("protects a useful peer for EVICT_MIN_AGE_MS, one that did nothing useful only for EVICT_IDLE_AGE_MS", () => {
+    const at = 1_000
+    const idle = peer("1.1.1.1", at)
+    expect(Eviction.isCandidate(idle, at + Eviction.EVICT_IDLE_AGE_MS - 1)).toBe(false)
+    expect(Eviction.isCandidate(idle, at + Eviction.EVICT_IDLE_AGE_MS)).toBe(true)
+    for (const useful of [peer("1.1.1.1", at, at + 10), { ...peer("1.1.1.1", at), lastPeerShare: at + 10 }]) {
+      expect(Eviction.isCandidate(useful, at + Eviction.EVICT_MIN_AGE_MS - 1)).toBe(false)
+      expect(Eviction.isCandidate(useful, at + Eviction.EVICT_MIN_AGE_MS)).toBe(true)
+    }
+  })
+
+  it("counts an answer to our Peer-Request as usefulness when protecting", () => {
+    const answered = Array.from({ length: 8 }, (_, i) => ({ ...peer(`9.9.0.${i}`, 500 + i), lastPeerShare: 1000 + i }))
+    const idle = Array.from({ length: 8 }, (_, i) => peer(`9.9.1.${i}`, i))
+    for (let key = 0; key < 50; key++) {
+      const victim = Eviction.select([...answered, ...idle], key)
+      expect(Eviction.lastUseful(victim!)).toBe(0)
+    }
+  })
+})
+
 describe("InputBudget", () => {
   it("closes the largest holders first, until the rest fits", () => {
     const budget = new InputBudget(100)

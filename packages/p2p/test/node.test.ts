@@ -153,9 +153,13 @@ describe("nodes over TCP on 127.0.0.1", () => {
       const B = yield* startNode({ maxPeers: 2, maxIncoming: 2, targetPeers: 2, dropTo: 2, minReseed: 1 })
       const C1 = yield* startNode()
       const C2 = yield* startNode()
-      yield* C1.network.dial(B.endpoint)
-      yield* C2.network.dial(B.endpoint)
+      const p1 = yield* C1.network.dial(B.endpoint)
+      const p2 = yield* C2.network.dial(B.endpoint)
       yield* eventually("B is full", B.network.total, (n) => n === 2)
+      // useful peers (they sent an application parcel): a full node keeps them (idle ones it would evict)
+      yield* C1.network.send(Parcel.make(p1.hash, text("useful 1")))
+      yield* C2.network.send(Parcel.make(p2.hash, text("useful 2")))
+      yield* receive(B, 2)
       for (const v of versions) {
         // from another loopback address: alternatives never include the refused peer's own IP
         const A = yield* startNode({ protocolVersion: v, bindIp: "127.0.0.2" })
@@ -178,7 +182,8 @@ describe("nodes over TCP on 127.0.0.1", () => {
       const [atB] = yield* B.network.peers
       yield* B.network.ban(atB!.hash)
       yield* eventually("A disconnected", A.network.total, (n) => n === 0)
-      assert.strictEqual(yield* dialFailure(A.network.dial(B.endpoint)), "Closed")
+      // as Go does: a rejection (with alternatives, none here), not a silent close
+      assert.strictEqual(yield* dialFailure(A.network.dial(B.endpoint)), "Rejected")
       assert.strictEqual(yield* B.network.total, 0)
     })
   )

@@ -52,11 +52,12 @@ describe("connection attacks", () => {
       )
       yield* report("300 idle connections", {
         rssGrowthMiB: growth.toFixed(1),
-        refusedPending: node.guard.counters.refusedPending
+        refusedPending: node.guard.counters.refusedPending,
+        displaced: node.guard.counters.displaced
       })
       assert.isBelow(growth, RSS_BOUND_MIB)
-      // 30 IPs × 4 pending at most, 32 in all: the rest were turned away at once
-      assert.isAbove(node.guard.counters.refusedPending, 200)
+      // 4 pending per IP at most, 32 in all: the rest were turned away at once, or ended for a newer connection
+      assert.isAbove(node.guard.counters.refusedPending + node.guard.counters.displaced, 200)
       assert.strictEqual(node.store.total, 0)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
@@ -78,8 +79,7 @@ describe("connection attacks", () => {
             const h = hello(([9, 10, 11] as const)[i % 3]!)
             return send(s, h.subarray(0, Math.floor(h.length / 2)))
           })
-          // every pending slot is taken (12 IPs × 4 ≥ 32); after a second, a newcomer displaces the oldest
-          yield* Effect.sleep("1200 millis")
+          // every pending slot is taken (12 IPs × 4 ≥ 32); a newcomer displaces the oldest half handshake at once
           yield* assertLive(node)
           assert.isAtLeast(node.guard.counters.displaced, 1)
           yield* Effect.forEach(sockets, (s) => closedWithin(s, "8 seconds"), { concurrency: "unbounded" })
