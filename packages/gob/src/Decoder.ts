@@ -129,6 +129,7 @@ export class Decoder {
   #signature: string | undefined = ""
   /** Body length of the message whose length prefix has been consumed, or -1. */
   #pending = -1
+  #started = 0
   #failure: DecodeFailure | undefined
   #lastId = 0
   #lastDesc: Desc | undefined
@@ -144,6 +145,19 @@ export class Decoder {
     this.maxDepth = positive(options?.maxDepth, DEFAULT_MAX_DEPTH)
     this.maxTypes = positive(options?.maxTypes, DEFAULT_MAX_TYPES)
     this.#planner = sharedPlanner("", this.#wire, this.maxDepth)
+  }
+
+  /**
+   * Body length of the message whose length prefix has been read and whose
+   * body has not fully arrived yet, or -1 (none, or failed).
+   */
+  get pending(): number {
+    return this.#failure === undefined ? this.#pending : -1
+  }
+
+  /** How many message length prefixes have been read: tells one pending message from the next. */
+  get started(): number {
+    return this.#started
   }
 
   /** Bytes pushed and not yet consumed (0 once failed). */
@@ -186,6 +200,7 @@ export class Decoder {
           fail("TooLarge", `message of ${len} bytes exceeds maxMessageSize ${this.maxMessageSize}`, len)
         }
         this.#pending = len
+        this.#started++
       }
       if (input.size < this.#pending) return needMore
       input.take(this.#pending, r)

@@ -90,6 +90,36 @@ export class GobStream {
     this.encoder = options?.encoder ?? new Gob.Encoder({ typeIds })
     this.decoder = new Gob.Decoder({ maxMessageSize: this.maxMessageSize, maxTypes: MAX_TYPES })
   }
+
+  /** `decoder.started` of the message the input budget granted, or -1. */
+  private grantedFor = -1
+
+  /**
+   * Bytes the decoder holds, as `Protocol.held`. A gob message is kept as
+   * its chunks, then assembled by one copy once whole: while a granted
+   * message arrives it counts twice its body (and any bytes after it).
+   */
+  get held(): number {
+    const d = this.decoder
+    return this.granted() ? Math.max(2 * d.pending, d.buffered + d.pending) : d.buffered
+  }
+
+  /** As `Protocol.frameWanted`: twice the body of a pending message over `minimum` (its chunks and its one copy). */
+  frameWanted(minimum: number): number {
+    const d = this.decoder
+    const pending = d.pending
+    if (pending <= minimum || d.buffered >= pending || this.granted()) return 0
+    return 2 * pending
+  }
+
+  /** As `Protocol.grantFrame` (the gob decoder keeps its chunks; nothing is allocated here). */
+  grantFrame(): void {
+    if (this.decoder.pending >= 0) this.grantedFor = this.decoder.started
+  }
+
+  private granted(): boolean {
+    return this.decoder.pending >= 0 && this.grantedFor === this.decoder.started
+  }
 }
 
 /**

@@ -34,6 +34,18 @@ export class V10 implements Protocol {
     return this.stream.decoder.buffered
   }
 
+  get held(): number {
+    return this.stream.held
+  }
+
+  frameWanted(minimum: number): number {
+    return this.stream.frameWanted(minimum)
+  }
+
+  grantFrame(): void {
+    this.stream.grantFrame()
+  }
+
   encodeHandshake(h: Handshake): Uint8Array {
     return V9.encodeHandshake(this.stream, h)
   }

@@ -218,6 +218,18 @@ export class V9 implements Protocol {
     return this.stream.decoder.buffered
   }
 
+  get held(): number {
+    return this.stream.held
+  }
+
+  frameWanted(minimum: number): number {
+    return this.stream.frameWanted(minimum)
+  }
+
+  grantFrame(): void {
+    this.stream.grantFrame()
+  }
+
   /** Protocol 9 announces itself with a Peer-Request instead of a Handshake. */
   encodeHandshake(h: Handshake): Uint8Array {
     return encodeHandshake(this.stream, h.type === ParcelType.Handshake ? { ...h, type: ParcelType.PeerRequest } : h)
