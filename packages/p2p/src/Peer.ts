@@ -307,8 +307,33 @@ const closeWith = (peer: Peer, e: PeerClosed) => Effect.asVoid(Deferred.succeed(
  */
 const deliver = (peer: Peer, options: PeerOptions): Effect.Effect<void, PeerClosed> =>
   Effect.suspend(() => {
-    const r = options.protocol.decodeParcel(peer.hash)
-    if (r._tag === "NeedMore") return Effect.void
+    const { protocol, budget } = options
+    // a frame over 64 KiB is granted its memory before it is decoded or more
+    // of it is read, waiting for room if need be (see `InputBudget`)
+    if (protocol.frameWanted(GRANT_MIN) > 0) {
+      const wanted = protocol.frameWanted(GRANT_MIN)
+      return Effect.flatMap(admitFrame(budget, peer, protocol), (granted) =>
+        granted
+          ? deliver(peer, options)
+          : Effect.fail(
+              Stackless.make(
+                () =>
+                  new PeerClosed({
+                    reason: "OverBudget",
+                    message: `a frame needing ${wanted} bytes does not fit in the input budget (${budget?.limit} bytes)`
+                  })
+              )
+            )
+      )
+    }
+    const r = protocol.decodeParcel(peer.hash)
+    if (r._tag === "NeedMore") {
+      // a gob message that arrived whole after type definitions waits for its grant here
+      if (protocol.frameWanted(GRANT_MIN) > 0) return deliver(peer, options)
+      // one numeric update per read
+      if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
+      return Effect.void
+    }
     if (r._tag === "Failure") {
       return Effect.fail(
         Stackless.make(() => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error }))
@@ -324,14 +349,13 @@ const deliver = (peer: Peer, options: PeerOptions): Effect.Effect<void, PeerClos
       if (peer.resend !== undefined) peer.resend.add(fingerprint(parcel.payload), now)
     }
     // the frame is handed on: its reservation ends as the application queue counts it
-    const budget = options.budget
-    if (budget !== undefined && peer.inputHeld !== options.protocol.held) budget.hold(peer, options.protocol.held)
+    if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
     return Effect.andThen(options.onParcel(peer, parcel), () => deliver(peer, options))
   })
 
 const readLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
-    const { connection, protocol, budget } = options
+    const { connection, protocol } = options
     for (;;) {
       // the read deadline is enforced by the node's once-a-second check
       // (see `overdue`), not by a timer per read; like Go's, it runs from
@@ -351,17 +375,6 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         protocol.push(chunk)
       }
       yield* deliver(peer, options)
-      // input budget: a big frame on its way is granted its memory before
-      // more of it is read, waiting for room if need be (see `InputBudget`)
-      if (!(yield* admitFrame(budget, peer, protocol))) {
-        return yield* Stackless.make(
-          () =>
-            new PeerClosed({
-              reason: "OverBudget",
-              message: `a frame needing ${protocol.frameWanted(GRANT_MIN)} bytes does not fit in the input budget (${budget?.limit} bytes)`
-            })
-        )
-      }
     }
   })
 

@@ -91,7 +91,7 @@ export class GobStream {
     this.decoder = new Gob.Decoder({ maxMessageSize: this.maxMessageSize, maxTypes: MAX_TYPES })
   }
 
-  /** `decoder.started` of the message the input budget granted, or -1. */
+  /** The `decoder.started` count once the granted message's prefix is read, or -1. */
   private grantedFor = -1
 
   /**
@@ -101,24 +101,42 @@ export class GobStream {
    */
   get held(): number {
     const d = this.decoder
-    return this.granted() ? Math.max(2 * d.pending, d.buffered + d.pending) : d.buffered
+    if (!this.granted()) return d.buffered
+    const next = d.nextLength
+    return Math.max(2 * next, d.buffered + next)
   }
 
-  /** As `Protocol.frameWanted`: twice the body of a pending message over `minimum` (its chunks and its one copy). */
+  /** Messages longer than this wait for a grant before they are decoded (set by `frameWanted`). */
+  private grantMin: number | undefined = undefined
+
+  /**
+   * The options the protocol decodes with: a message over the grant minimum
+   * that has not been granted is not consumed (type definitions before it are).
+   */
+  decodeOptions(): { readonly exactName: true; readonly holdAbove?: number } {
+    return this.grantMin === undefined || this.granted()
+      ? { exactName: true }
+      : { exactName: true, holdAbove: this.grantMin }
+  }
+
+  /** As `Protocol.frameWanted`: twice the body of the next message over `minimum` (its chunks and its one copy). */
   frameWanted(minimum: number): number {
-    const d = this.decoder
-    const pending = d.pending
-    if (pending <= minimum || d.buffered >= pending || this.granted()) return 0
-    return 2 * pending
+    this.grantMin = minimum
+    const next = this.decoder.nextLength
+    if (next <= minimum || next > this.maxMessageSize || this.granted()) return 0
+    return 2 * next
   }
 
   /** As `Protocol.grantFrame` (the gob decoder keeps its chunks; nothing is allocated here). */
   grantFrame(): void {
-    if (this.decoder.pending >= 0) this.grantedFor = this.decoder.started
+    const d = this.decoder
+    if (d.nextLength >= 0) this.grantedFor = d.pending >= 0 ? d.started : d.started + 1
   }
 
   private granted(): boolean {
-    return this.decoder.pending >= 0 && this.grantedFor === this.decoder.started
+    const d = this.decoder
+    if (d.nextLength < 0) return false
+    return this.grantedFor === (d.pending >= 0 ? d.started : d.started + 1)
   }
 }
 

@@ -69,10 +69,10 @@ export interface Protocol {
    */
   readonly held: number
   /**
-   * The memory the frame now arriving will need once whole, when its length
-   * is known, it is larger than `minimum` and not here yet, and it has not
-   * been granted; else 0. The peer reserves it in the input budget, then
-   * calls {@link grantFrame}.
+   * The memory the next frame will need, when its length is known, it is
+   * larger than `minimum` and it has not been granted; else 0. The peer
+   * reserves it in the input budget, then calls {@link grantFrame}, before
+   * decoding or reading more of it.
    */
   frameWanted(minimum: number): number
   /**

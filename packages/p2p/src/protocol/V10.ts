@@ -71,7 +71,7 @@ export class V10 implements Protocol {
    * `V10Msg` (Go would accept a `V9Msg` by matching the `Payload` field).
    */
   decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
-    const r = this.stream.decoder.decode(V10Msg, { exactName: true })
+    const r = this.stream.decoder.decode(V10Msg, this.stream.decodeOptions())
     if (r._tag === "NeedMore") return r
     if (r._tag === "Failure") {
       return Decoded.failure(fromGobError(r.error, this.stream.maxMessageSize))

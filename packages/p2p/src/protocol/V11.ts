@@ -201,6 +201,8 @@ export class V11 implements Protocol {
   private frame: Uint8Array | undefined = undefined
   /** Bytes of `frame` filled so far. */
   private filled = 0
+  /** The frame at the front arrived whole and was granted as it is. */
+  private grantedWhole = false
 
   constructor(options?: { readonly maxMessageSize?: number }) {
     this.maxMessageSize = options?.maxMessageSize ?? MAX_MESSAGE_SIZE
@@ -228,15 +230,20 @@ export class V11 implements Protocol {
   }
 
   frameWanted(minimum: number): number {
-    if (this.frame !== undefined || this.failed !== undefined || this.input.length < 4) return 0
+    if (this.frame !== undefined || this.grantedWhole || this.failed !== undefined || this.input.length < 4) return 0
     const size = this.input.peekUint32BE(0)
-    if (size <= minimum || size > this.maxMessageSize || this.input.length >= 4 + size) return 0
+    if (size <= minimum || size > this.maxMessageSize) return 0
     return size
   }
 
   grantFrame(): void {
     const size = this.frameWanted(0)
     if (size === 0) return
+    if (this.input.length >= 4 + size) {
+      // already here whole: decoded from the received chunks (a view, or one copy)
+      this.grantedWhole = true
+      return
+    }
     this.input.skip(4)
     const frame = new Uint8Array(size)
     const have = this.input.length // less than size: the frame is not here yet
@@ -320,6 +327,7 @@ export class V11 implements Protocol {
       const frame = this.peekFrame(0)
       if (frame._tag !== "Value") return frame
       body = this.input.take(frame.value)
+      this.grantedWhole = false
     }
     const msg = decodeMsgBody(body)
     if (Result.isFailure(msg)) return this.fail(msg.failure)
