@@ -3,22 +3,25 @@
  * (`inputBudget`): the bytes every peer's decoder holds or has reserved, and
  * the payloads of parcels waiting in the application queue.
  *
- * A frame whose length prefix is known, that has not fully arrived and that
- * is larger than {@link GRANT_MIN}, needs a grant before more of it is read:
- * {@link reserve} counts the memory the whole frame will take (its decoder
- * then allocates it once and copies the bytes in as they arrive). When the
- * budget has no room, the peer waits: its reader stops reading that socket
- * (TCP flow control then slows the sender) until room is freed, by a frame
- * completing or by the application taking parcels ({@link onRoom}). A frame
- * that needs more than the whole budget can never be granted: its peer is
- * closed (`OverBudget`). Frames up to `GRANT_MIN` need no grant: they are
- * counted as they arrive ({@link hold}), at most `GRANT_MIN` plus one read
- * per peer, so the total can pass the limit by that much, never by a frame.
+ * A frame larger than {@link GRANT_MIN} needs a grant, by its length
+ * prefix, before it is decoded or more of it is read ({@link admitFrame}):
+ * {@link reserve} counts the memory the whole frame will take (a V11 decoder
+ * then allocates it once and copies the bytes in as they arrive; a gob one
+ * counts twice the message: its chunks and the copy that assembles it). When
+ * the budget has no room, the peer waits: its reader stops reading that
+ * socket (TCP flow control then slows the sender) until room is freed, by a
+ * frame completing or by the application taking parcels ({@link onRoom}). A
+ * frame that needs more than the whole budget can never be granted: its peer
+ * is closed (`OverBudget`). Frames up to `GRANT_MIN` need no grant and never
+ * wait: they are counted as they arrive ({@link hold}) and while queued, so
+ * the total can pass the limit by small frames (at most `GRANT_MIN` plus one
+ * read per peer, and the application queue's `channelCapacity` parcels),
+ * never by a big one.
  *
- * A completed frame keeps its peer's reservation until the parcel is handed
- * on; application parcels are then counted here ({@link enqueue}) until the
- * application takes them ({@link dequeue}): peers cannot park 128 MiB
- * parcels in the application queue beyond the budget.
+ * A completed frame's reservation ends as it is handed on; an application
+ * parcel is then counted here ({@link enqueue}) until the application takes
+ * it ({@link dequeue}): peers cannot park 128 MiB parcels in the application
+ * queue beyond the budget.
  *
  * Bytes before a handshake completes are not counted here: they are capped at
  * 16 KiB per connection (`Negotiation.MAX_HANDSHAKE_BYTES`) and pending

@@ -7,7 +7,9 @@
  * `V11Msg` (two fields) that writes the frame in one allocation and reads
  * the payload as a view of the received bytes: measured against the
  * generated code in `bench/codec.ts` (see BENCHMARKS.md). The property tests
- * check both agree on every input.
+ * check both agree on every input. A frame granted by the input budget
+ * (`grantFrame`) is allocated once and filled as chunks arrive, so a 128 MiB
+ * frame costs 128 MiB once, never its chunks plus a concatenated copy.
  *
  * @since 0.1.0
  */
