@@ -48,6 +48,13 @@ export interface DecodeOptions {
    * element or a map key/element; such a struct never matches exactly.)
    */
   readonly exactName?: boolean
+  /**
+   * Answer `NeedMore` instead of consuming a message whose body is longer
+   * than this, even when it is all here (a type definition before it is
+   * still consumed): its caller first finds room for it (see `nextLength`),
+   * then decodes again without the option.
+   */
+  readonly holdAbove?: number
 }
 
 /** Default `maxMessageSize`: 128 MiB. @since 0.1.0 */
@@ -129,6 +136,7 @@ export class Decoder {
   #signature: string | undefined = ""
   /** Body length of the message whose length prefix has been consumed, or -1. */
   #pending = -1
+  #started = 0
   #failure: DecodeFailure | undefined
   #lastId = 0
   #lastDesc: Desc | undefined
@@ -144,6 +152,37 @@ export class Decoder {
     this.maxDepth = positive(options?.maxDepth, DEFAULT_MAX_DEPTH)
     this.maxTypes = positive(options?.maxTypes, DEFAULT_MAX_TYPES)
     this.#planner = sharedPlanner("", this.#wire, this.maxDepth)
+  }
+
+  /**
+   * Body length of the message whose length prefix has been read and whose
+   * body has not fully arrived yet, or -1 (none, or failed).
+   */
+  get pending(): number {
+    return this.#failure === undefined ? this.#pending : -1
+  }
+
+  /**
+   * Body length of the next message: the pending one's, else read from its
+   * length prefix without consuming it; -1 while not known (or failed).
+   */
+  get nextLength(): number {
+    if (this.#failure !== undefined) return -1
+    if (this.#pending >= 0) return this.#pending
+    const input = this.#input
+    if (input.size === 0) return -1
+    const b = input.peek(0)
+    if (b < 0x80) return b
+    const n = 256 - b
+    if (n > 8 || input.size < 1 + n) return -1
+    let x = 0
+    for (let i = 1; i <= n; i++) x = x * 256 + input.peek(i)
+    return x
+  }
+
+  /** How many message length prefixes have been read: tells one pending message from the next. */
+  get started(): number {
+    return this.#started
   }
 
   /** Bytes pushed and not yet consumed (0 once failed). */
@@ -163,7 +202,7 @@ export class Decoder {
   decode<A>(type: Type<A>, options?: DecodeOptions): DecodeResult<A> {
     if (this.#failure !== undefined) return this.#failure
     try {
-      return this.#decode(desc(type), options?.exactName === true) as DecodeResult<A>
+      return this.#decode(desc(type), options?.exactName === true, options?.holdAbove) as DecodeResult<A>
     } catch (e) {
       const failure: DecodeFailure = Object.freeze({ _tag: "Failure", error: toGobError(e) })
       this.#failure = failure
@@ -174,7 +213,7 @@ export class Decoder {
     }
   }
 
-  #decode(d: Desc, exact: boolean): DecodeResult<unknown> {
+  #decode(d: Desc, exact: boolean, holdAbove: number | undefined): DecodeResult<unknown> {
     const input = this.#input
     const r = this.#reader
     for (;;) {
@@ -186,7 +225,9 @@ export class Decoder {
           fail("TooLarge", `message of ${len} bytes exceeds maxMessageSize ${this.maxMessageSize}`, len)
         }
         this.#pending = len
+        this.#started++
       }
+      if (holdAbove !== undefined && this.#pending > holdAbove) return needMore
       if (input.size < this.#pending) return needMore
       input.take(this.#pending, r)
       this.#pending = -1

@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Gob from "../src/index.ts"
 import { expectedOf, sampleArb, type Spec, specArb, split, typeOf, valueArb } from "./arbitraries.ts"
-import { concat } from "./support.ts"
+import { concat, V10Msg } from "./support.ts"
 
 const encodeStream = (type: Gob.Type<unknown>, values: ReadonlyArray<unknown>): Uint8Array => {
   const enc = new Gob.Encoder()
@@ -153,5 +153,31 @@ describe("round trip", () => {
       }),
       { numRuns: 200 }
     )
+  })
+})
+
+describe("holding a large message for its caller", () => {
+  it("holdAbove answers NeedMore before a large value (after its type definitions), nextLength tells its size", () => {
+    const enc = new Gob.Encoder()
+    const big = new Uint8Array(100_000).fill(7)
+    const bytes = enc.encode(V10Msg, { Type: 6, Payload: big })
+    const dec = new Gob.Decoder()
+    expect(dec.nextLength).toBe(-1)
+    dec.push(bytes)
+    // the type definitions are consumed; the value message waits
+    expect(dec.decode(V10Msg, { holdAbove: 65_536 })._tag).toBe("NeedMore")
+    expect(dec.pending).toBeGreaterThan(100_000)
+    expect(dec.nextLength).toBe(dec.pending)
+    const started = dec.started
+    const r = dec.decode(V10Msg)
+    expect(r._tag).toBe("Value")
+    if (r._tag === "Value") expect(r.value.Payload).toEqual(big)
+    expect(dec.pending).toBe(-1)
+    expect(dec.started).toBe(started)
+    expect(dec.buffered).toBe(0)
+    // a small message is not held
+    dec.push(enc.encode(V10Msg, { Type: 6, Payload: new Uint8Array([1]) }))
+    expect(dec.nextLength).toBeGreaterThan(0)
+    expect(dec.decode(V10Msg, { holdAbove: 65_536 })._tag).toBe("Value")
   })
 })

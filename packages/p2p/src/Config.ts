@@ -251,7 +251,7 @@ const TABLE: { readonly [K in keyof Config]: Row } = {
     "InputBudget",
     "integer",
     "268435456",
-    "Max bytes of partial frames buffered across all connections; past it the largest are dropped (catp2p)"
+    "Max bytes of received input held across all connections (frames being received, parcels not yet taken by the application); a frame that does not fit waits unread, one larger than the budget closes its peer (catp2p)"
   ],
   frameProgressRate: [
     "FrameProgressRate",

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
 import { Guard } from "./Guard.ts"
 import type { Handshake } from "./Handshake.ts"
@@ -96,6 +96,12 @@ export interface ControllerService {
    * waits, its read deadline does not run.
    */
   readonly inbound: Queue.Queue<Parcel.Parcel>
+  /**
+   * The application's stream of `inbound`: the payload of each parcel it
+   * takes leaves the input budget (`inputBudget` counts parcels queued for
+   * the application, so peers cannot park big parcels in it beyond the budget).
+   */
+  readonly messages: Stream.Stream<Parcel.Parcel>
   readonly counters: NodeCounters
   /**
    * Runs a handshaken connection as a peer until it ends: adds it to the
@@ -128,6 +134,14 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const specials = yield* Specials
       const guard = yield* Guard
       const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
+      const budget = guard.budget
+      // the application's side of the queue: what it takes leaves the input budget
+      const messages = Stream.fromQueue(inbound).pipe(
+        Stream.mapArray((parcels) => {
+          for (const p of parcels) budget.dequeue(p.payload.length)
+          return parcels
+        })
+      )
       const counters: NodeCounters = {
         droppedFromNetwork: 0,
         invalid: 0,
@@ -178,6 +192,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
               delivered++
             })
           ),
+          Effect.onInterrupt(() => Effect.sync(() => budget.dequeue(app.payload.length))),
           Effect.ensuring(
             Effect.sync(() => {
               holding--
@@ -191,7 +206,9 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
         if (drop <= 0) return Effect.void
         counters.droppedFromNetwork += drop
-        return Effect.asVoid(Queue.takeN(inbound, drop))
+        return Effect.map(Queue.takeN(inbound, drop), (dropped) => {
+          for (const p of dropped) budget.dequeue(p.payload.length)
+        })
       })
       /**
        * Once a tick: the application is stalled when readers waited a whole
@@ -218,6 +235,9 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           case ParcelType.MessagePart: {
             const app: Parcel.Parcel =
               parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
+            // counted in the input budget from here (the peer has just
+            // dropped the frame's reservation) until the application takes it
+            budget.enqueue(app.payload.length)
             if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
               delivered++
               return Effect.void
@@ -326,7 +346,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         }
       }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
 
-      return Controller.of({ inbound, counters, attach, shareFor, requestPeers })
+      return Controller.of({ inbound, messages, counters, attach, shareFor, requestPeers })
     })
   )
 }

@@ -1,15 +1,27 @@
 /**
- * The node-wide budget of buffered, unprocessed input (`inputBudget`).
+ * The node-wide budget of received input not yet taken by the application
+ * (`inputBudget`): the bytes every peer's decoder holds or has reserved, and
+ * the payloads of parcels waiting in the application queue.
  *
- * A peer's decoder keeps the bytes of its incomplete frame until the frame is
- * whole (memory follows what the peer sent, never what a length prefix
- * claims); one peer may hold up to a frame's cap (128 MiB). The budget bounds
- * the sum over all peers: after each read, a peer reports how many bytes its
- * decoder holds (a plain numeric update, no allocation); when the total goes
- * past the budget, the peers holding the most are closed first
- * (`OverBudget`), largest partial frame first, until the rest fits. Honest
- * peers send small parcels that complete at once and hold nothing between
- * reads, so they are the last to go.
+ * A frame larger than {@link GRANT_MIN} needs a grant, by its length
+ * prefix, before it is decoded or more of it is read ({@link admitFrame}):
+ * {@link reserve} counts the memory the whole frame will take (a V11 decoder
+ * then allocates it once and copies the bytes in as they arrive; a gob one
+ * counts twice the message: its chunks and the copy that assembles it). When
+ * the budget has no room, the peer waits: its reader stops reading that
+ * socket (TCP flow control then slows the sender) until room is freed, by a
+ * frame completing or by the application taking parcels ({@link onRoom}). A
+ * frame that needs more than the whole budget can never be granted: its peer
+ * is closed (`OverBudget`). Frames up to `GRANT_MIN` need no grant and never
+ * wait: they are counted as they arrive ({@link hold}) and while queued, so
+ * the total can pass the limit by small frames (at most `GRANT_MIN` plus one
+ * read per peer, and the application queue's `channelCapacity` parcels),
+ * never by a big one.
+ *
+ * A completed frame's reservation ends as it is handed on; an application
+ * parcel is then counted here ({@link enqueue}) until the application takes
+ * it ({@link dequeue}): peers cannot park 128 MiB parcels in the application
+ * queue beyond the budget.
  *
  * Bytes before a handshake completes are not counted here: they are capped at
  * 16 KiB per connection (`Negotiation.MAX_HANDSHAKE_BYTES`) and pending
@@ -17,15 +29,27 @@
  *
  * @since 0.1.0
  */
+import { Effect } from "effect"
+import type { Protocol } from "./protocol/Protocol.ts"
 
 /**
- * What the budget tracks: a peer, by the bytes its decoder holds.
+ * Frames up to this size (64 KiB) are not reserved: they are counted as their
+ * bytes arrive and never wait for the budget.
+ *
+ * @since 0.1.0
+ */
+export const GRANT_MIN = 65_536
+
+/**
+ * What the budget tracks: a peer, by the bytes its decoder holds or reserved.
  *
  * @since 0.1.0
  */
 export interface Holder {
-  /** Bytes this holder's decoder holds, as last reported. */
+  /** Bytes this holder's decoder holds or has reserved, as last reported. */
   inputHeld: number
+  /** Whether it waits for room (then it reads nothing, and no deadline runs against it). */
+  waitingForBudget?: boolean
 }
 
 /**
@@ -33,59 +57,129 @@ export interface Holder {
  */
 export class InputBudget<H extends Holder = Holder> {
   readonly limit: number
-  /** Sum of `inputHeld` over the holders. */
+  /** Bytes held by decoders plus bytes queued for the application. */
   total = 0
-  /** Holders closed for the budget so far. */
+  /** Payload bytes of parcels in the application queue. */
+  queued = 0
+  /** Holders closed for a frame larger than the whole budget. */
   dropped = 0
+  /** Grants that had to wait for room. */
+  waited = 0
   /** The largest total seen. */
   peak = 0
-  private readonly holders = new Set<H>()
-  private readonly victims = new Set<H>()
+  private readonly waiters = new Set<() => void>()
 
   constructor(limit: number) {
     this.limit = limit
   }
 
+  /** Records that `holder` now holds `bytes` (unreserved bytes, or what is left once a frame is handed on). */
+  hold(holder: H, bytes: number): void {
+    this.set(holder, bytes)
+  }
+
   /**
-   * Records that `holder` now holds `bytes`; true when the total is over the
-   * budget (then call {@link select} and close what it returns).
+   * Grants `holder` a hold of `bytes` (a frame's reservation and what else
+   * its decoder holds) when the total, with it, fits in the limit; false
+   * otherwise (wait with {@link onRoom} and try again).
    */
-  hold(holder: H, bytes: number): boolean {
-    this.total += bytes - holder.inputHeld
-    holder.inputHeld = bytes
-    if (bytes > 0) this.holders.add(holder)
-    else this.holders.delete(holder)
-    if (this.total > this.peak) this.peak = this.total
-    return this.total > this.limit
+  reserve(holder: H, bytes: number): boolean {
+    if (this.total - holder.inputHeld + bytes > this.limit) return false
+    this.set(holder, bytes)
+    return true
   }
 
   /** Forgets a holder (its connection ended). */
   release(holder: H): void {
-    this.total -= holder.inputHeld
-    holder.inputHeld = 0
-    this.holders.delete(holder)
-    this.victims.delete(holder)
+    this.set(holder, 0)
   }
 
-  /**
-   * The holders to close, largest first, so that the others fit in the
-   * budget. A holder is returned once (later calls skip it until released).
-   */
-  select(): ReadonlyArray<H> {
-    let live = this.total
-    for (const v of this.victims) live -= v.inputHeld
-    if (live <= this.limit) return []
-    const candidates = Array.from(this.holders)
-      .filter((h) => !this.victims.has(h))
-      .sort((a, b) => b.inputHeld - a.inputHeld)
-    const out: Array<H> = []
-    for (const h of candidates) {
-      if (live <= this.limit) break
-      live -= h.inputHeld
-      this.victims.add(h)
-      out.push(h)
+  /** Counts a parcel's payload put in the application queue. */
+  enqueue(bytes: number): void {
+    this.queued += bytes
+    this.add(bytes)
+  }
+
+  /** Uncounts a parcel's payload taken from (or dropped out of) the application queue. */
+  dequeue(bytes: number): void {
+    this.queued -= bytes
+    this.add(-bytes)
+  }
+
+  /** Calls `f` once, the next time room is freed; returns a function that cancels it. */
+  onRoom(f: () => void): () => void {
+    this.waiters.add(f)
+    return () => {
+      this.waiters.delete(f)
     }
-    this.dropped += out.length
-    return out
+  }
+
+  private set(holder: H, bytes: number): void {
+    const delta = bytes - holder.inputHeld
+    holder.inputHeld = bytes
+    this.add(delta)
+  }
+
+  private add(delta: number): void {
+    this.total += delta
+    if (this.total > this.peak) this.peak = this.total
+    if (delta < 0 && this.waiters.size > 0) {
+      const woken = Array.from(this.waiters)
+      this.waiters.clear()
+      for (const f of woken) f()
+    }
   }
 }
+
+/**
+ * After a read: grants the frame now arriving its memory when it needs a
+ * grant (waiting, without reading, until the budget has room), then records
+ * what the decoder holds. False when the frame needs more than the whole
+ * budget: it can never be granted, and the caller closes the peer. Without a
+ * budget, frames are granted at once.
+ *
+ * @since 0.1.0
+ */
+export const admitFrame = <H extends Holder>(
+  budget: InputBudget<H> | undefined,
+  holder: H,
+  protocol: Pick<Protocol, "frameWanted" | "grantFrame" | "held">
+): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    const wanted = protocol.frameWanted(GRANT_MIN)
+    if (budget === undefined) {
+      if (wanted > 0) protocol.grantFrame()
+      return Effect.succeed(true)
+    }
+    const record = Effect.sync(() => {
+      if (wanted > 0) protocol.grantFrame()
+      if (holder.inputHeld !== protocol.held) budget.hold(holder, protocol.held)
+      return true
+    })
+    if (wanted === 0 || budget.reserve(holder, wanted)) return record
+    if (wanted > budget.limit) {
+      budget.dropped++
+      return Effect.succeed(false)
+    }
+    budget.waited++
+    holder.waitingForBudget = true
+    const attempt: Effect.Effect<void> = Effect.suspend(() =>
+      budget.reserve(holder, wanted)
+        ? Effect.void
+        : Effect.callback<void>((resume) => Effect.sync(budget.onRoom(() => resume(Effect.void)))).pipe(
+            // a waiter may be resumed synchronously, inside whatever freed the
+            // room: it tries again only once that has finished (a frame handed
+            // on frees its reservation just before the application queue counts it)
+            Effect.andThen(Effect.yieldNow),
+            Effect.andThen(attempt)
+          )
+    )
+    return attempt.pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          holder.waitingForBudget = false
+        })
+      ),
+      Effect.andThen(record)
+    )
+  })

@@ -17,7 +17,7 @@
  * ```
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Result, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Result, type Stream } from "effect"
 import { Bans } from "./Bans.ts"
 import type { ConfigError } from "./Config.ts"
 import { Controller } from "./Controller.ts"
@@ -197,7 +197,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         nodeId: negotiation.nodeId,
         send: router.route,
         sendBlocking: router.routeBlocking,
-        messages: Stream.fromQueue(controller.inbound),
+        messages: controller.messages,
         total: Effect.sync(() => store.total),
         info,
         peerMetrics,

@@ -10,7 +10,7 @@
 import { Clock, Deferred, Duration, Effect, Schema, type Scope } from "effect"
 import type * as Endpoint from "./Endpoint.ts"
 import type { Handshake } from "./Handshake.ts"
-import type { InputBudget } from "./InputBudget.ts"
+import { admitFrame, GRANT_MIN, type InputBudget } from "./InputBudget.ts"
 import * as Misbehaviour from "./Misbehaviour.ts"
 import type { Parcel } from "./Parcel.ts"
 import * as ParcelType from "./ParcelType.ts"
@@ -25,7 +25,8 @@ import type { Connection } from "./Transport.ts"
 /**
  * Why a peer's connection ended. `Malformed` (invalid data) and `Stalled` (a
  * frame slower than `frameProgressRate`) carry the `misbehaviour` as data;
- * `OverBudget`: closed to keep the node's buffered input within `inputBudget`.
+ * `OverBudget`: it sent a frame that needs more memory than the whole
+ * `inputBudget` (a smaller one waits for room instead).
  *
  * @since 0.1.0
  */
@@ -77,7 +78,7 @@ export interface PeerMetrics {
   readonly dropped: number
   /** The drops by reason: `Full` (its send queue overflowed), `Closed` (queued when it ended). */
   readonly dropsByReason: Readonly<Record<DropReason, number>>
-  /** Bytes of an incomplete frame from it, held by its decoder (counted in `inputBudget`). */
+  /** Bytes of an incomplete frame from it, held or granted by its decoder (counted in `inputBudget`). */
   readonly inputHeld: number
 }
 
@@ -112,7 +113,7 @@ export interface PeerOptions {
   readonly isSpecial: () => boolean
   /** Receives every valid parcel, addressed with this peer's hash. */
   readonly onParcel: (peer: Peer, parcel: Parcel) => Effect.Effect<void>
-  /** The node's input budget: the peer reports the bytes its decoder holds after each read. */
+  /** The node's input budget: the peer reserves big frames in it and reports the bytes its decoder holds after each read. */
   readonly budget?: InputBudget<Peer> | undefined
   /** The node's traffic counters, bumped once per parcel (application parcels, sizes). */
   readonly traffic?: Traffic
@@ -154,8 +155,10 @@ export class Peer {
   lastApplication = 0
   /** Clock time of its last answer to our Peer-Request (0: none; also its usefulness, for eviction). */
   lastPeerShare = 0
-  /** Bytes its decoder holds (an incomplete frame), as last reported to the input budget. */
+  /** Bytes its decoder holds or was granted (an incomplete frame), as last reported to the input budget. */
   inputHeld = 0
+  /** Whether its reader waits for room in the input budget (then it reads nothing: no deadline runs). */
+  waitingForBudget = false
   /** Set when {@link overdue} answered `Stalled`: the measured progress. */
   stalledBy: Misbehaviour.StalledFrame | undefined = undefined
   /** Progress deadline: start of the current window and `bytesReceived` then. */
@@ -247,6 +250,12 @@ export class Peer {
    * node instead of one per read and write.
    */
   overdue(now: number, readDeadline: number, writeDeadline: number): PeerClosed["reason"] | undefined {
+    if (this.waitingForBudget) {
+      // the node is not reading it: neither read deadline nor progress runs
+      this.lastRead = now
+      this.progressAt = now
+      this.progressBytes = this.bytesReceived
+    }
     if (now - this.lastRead > readDeadline) return "ReadTimeout"
     if (this.writingSince !== undefined && now - this.writingSince > writeDeadline) return "WriteTimeout"
     if (this.progressRate > 0) {
@@ -296,10 +305,62 @@ export class Peer {
 /** Ends the peer with the loop's own error (no second error built). */
 const closeWith = (peer: Peer, e: PeerClosed) => Effect.asVoid(Deferred.succeed(peer.closed, e))
 
+/**
+ * Decodes every complete parcel and hands each on. Not a generator: a
+ * generator keeps its last parcel in a register while it waits for the next
+ * read, which held a 128 MiB frame alive for as long as the peer was quiet.
+ */
+const deliver = (peer: Peer, options: PeerOptions): Effect.Effect<void, PeerClosed> =>
+  Effect.suspend(() => {
+    const { protocol, budget } = options
+    // a frame over 64 KiB is granted its memory before it is decoded or more
+    // of it is read, waiting for room if need be (see `InputBudget`)
+    if (protocol.frameWanted(GRANT_MIN) > 0) {
+      const wanted = protocol.frameWanted(GRANT_MIN)
+      return Effect.flatMap(admitFrame(budget, peer, protocol), (granted) =>
+        granted
+          ? deliver(peer, options)
+          : Effect.fail(
+              Stackless.make(
+                () =>
+                  new PeerClosed({
+                    reason: "OverBudget",
+                    message: `a frame needing ${wanted} bytes does not fit in the input budget (${budget?.limit} bytes)`
+                  })
+              )
+            )
+      )
+    }
+    const r = protocol.decodeParcel(peer.hash)
+    if (r._tag === "NeedMore") {
+      // a gob message that arrived whole after type definitions waits for its grant here
+      if (protocol.frameWanted(GRANT_MIN) > 0) return deliver(peer, options)
+      // one numeric update per read
+      if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
+      return Effect.void
+    }
+    if (r._tag === "Failure") {
+      return Effect.fail(
+        Stackless.make(() => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error }))
+      )
+    }
+    const parcel = r.value
+    const now = peer.lastRead // the time this batch arrived
+    peer.messagesReceived++
+    options.traffic?.received(parcel.type, parcel.payload.length)
+    peer.lastReceive = now
+    if (ParcelType.isApplication(parcel.type)) {
+      peer.lastApplication = now
+      if (peer.resend !== undefined) peer.resend.add(fingerprint(parcel.payload), now)
+    }
+    // the frame is handed on: its reservation ends as the application queue counts it
+    if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
+    return Effect.andThen(options.onParcel(peer, parcel), () => deliver(peer, options))
+  })
+
 const readLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {
-    const { connection, protocol, budget } = options
-    const resend = peer.resend
+    const { connection, protocol } = options
     for (;;) {
       // the read deadline is enforced by the node's once-a-second check
       // (see `overdue`), not by a timer per read; like Go's, it runs from
@@ -318,43 +379,9 @@ const readLoop = (peer: Peer, options: PeerOptions) =>
         peer.bytesReceived += chunk.length
         protocol.push(chunk)
       }
-      for (;;) {
-        const r = protocol.decodeParcel(peer.hash)
-        if (r._tag === "NeedMore") break
-        if (r._tag === "Failure") {
-          return yield* Stackless.make(
-            () => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error })
-          )
-        }
-        const parcel = r.value
-        const now = peer.lastRead // the time this batch arrived
-        peer.messagesReceived++
-        options.traffic?.received(parcel.type, parcel.payload.length)
-        peer.lastReceive = now
-        if (ParcelType.isApplication(parcel.type)) {
-          peer.lastApplication = now
-          if (resend !== undefined) resend.add(fingerprint(parcel.payload), now)
-        }
-        yield* options.onParcel(peer, parcel)
-      }
-      // input budget: one numeric update per read, an effect only when over it
-      if (budget !== undefined && peer.inputHeld !== protocol.buffered && budget.hold(peer, protocol.buffered)) {
-        yield* enforceBudget(budget)
-      }
+      yield* deliver(peer, options)
     }
   })
-
-/** Closes the peers holding the most input until the rest fits in the budget. */
-const enforceBudget = (budget: InputBudget<Peer>) =>
-  Effect.forEach(
-    budget.select(),
-    (victim) =>
-      victim.stop(
-        "OverBudget",
-        `closed to keep buffered input within the budget (${victim.inputHeld} bytes of an incomplete frame held; ${budget.total} of ${budget.limit} in all)`
-      ),
-    { discard: true }
-  )
 
 const writeLoop = (peer: Peer, options: PeerOptions) =>
   Effect.gen(function* () {

@@ -94,37 +94,67 @@ describe("Eviction.isCandidate", () => {
 })
 
 describe("InputBudget", () => {
-  it("closes the largest holders first, until the rest fits", () => {
+  it("grants a frame only when it fits, counts the application queue, and wakes waiters when room is freed", () => {
     const budget = new InputBudget(100)
     const a = { inputHeld: 0 }
     const b = { inputHeld: 0 }
     const c = { inputHeld: 0 }
-    expect(budget.hold(a, 10)).toBe(false)
-    expect(budget.hold(b, 60)).toBe(false)
-    expect(budget.hold(c, 50)).toBe(true)
-    expect(budget.select()).toEqual([b])
-    // a victim is returned once, and released when its connection ends
-    expect(budget.select()).toEqual([])
-    budget.release(b)
+    budget.hold(a, 10)
+    expect(budget.reserve(b, 60)).toBe(true)
+    // 10 + 60 + 50 > 100: c must wait
+    expect(budget.reserve(c, 50)).toBe(false)
+    expect(c.inputHeld).toBe(0)
+    let woken = 0
+    budget.onRoom(() => woken++)
+    // b's frame completes: its parcel goes to the application queue, then b holds nothing
+    budget.enqueue(60)
+    expect(woken).toBe(0)
+    budget.hold(b, 0)
+    expect(woken).toBe(1)
+    // the queued parcel still counts: 10 + 60 + 50 > 100
+    expect(budget.reserve(c, 50)).toBe(false)
+    const cancel = budget.onRoom(() => woken++)
+    cancel()
+    budget.dequeue(60)
+    expect(woken).toBe(1)
+    expect(budget.reserve(c, 50)).toBe(true)
     expect(budget.total).toBe(60)
-    expect(budget.hold(a, 0)).toBe(false)
-    expect(budget.total).toBe(50)
-    expect(budget.dropped).toBe(1)
-    expect(budget.peak).toBe(120)
+    budget.release(c)
+    budget.release(a)
+    expect(budget.total).toBe(0)
+    expect(budget.peak).toBe(130)
   })
 
-  it("keeps total equal to the sum held, whatever the sequence", () => {
+  it("keeps total the sum held and queued, and grants never take it past the limit", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 1000 }), fc.boolean()), { maxLength: 200 }),
+        fc.array(fc.tuple(fc.nat({ max: 5 }), fc.nat({ max: 1000 }), fc.nat({ max: 2 })), { maxLength: 200 }),
         (ops) => {
           const budget = new InputBudget(1500)
           const holders = Array.from({ length: 5 }, () => ({ inputHeld: 0 }))
-          for (const [i, bytes, release] of ops) {
+          const queued: Array<number> = []
+          for (const [i, bytes, op] of ops) {
+            if (i === 5) {
+              // the application queue: a parcel in (only from a reservation's bytes) or out
+              const q = queued.pop()
+              if (q !== undefined) budget.dequeue(q)
+              continue
+            }
             const h = holders[i]!
-            if (release) budget.release(h)
-            else if (budget.hold(h, bytes)) for (const v of budget.select()) budget.release(v)
-            expect(budget.total).toBe(holders.reduce((s, x) => s + x.inputHeld, 0))
+            if (op === 0) budget.release(h)
+            else if (op === 1) budget.reserve(h, bytes)
+            else if (h.inputHeld > 0) {
+              // the frame is handed on: its bytes move to the application queue
+              const n = h.inputHeld
+              budget.release(h)
+              if (budget.reserve(h, 0)) {
+                budget.enqueue(n)
+                queued.push(n)
+              }
+            }
+            const sum = holders.reduce((s, x) => s + x.inputHeld, 0) + queued.reduce((s, x) => s + x, 0)
+            expect(budget.total).toBe(sum)
+            expect(budget.queued).toBe(queued.reduce((s, x) => s + x, 0))
             expect(budget.total).toBeLessThanOrEqual(1500)
           }
         }

@@ -1,8 +1,9 @@
 /**
  * An input buffer for length-prefixed framing: received chunks are kept as
  * they arrive (no copy), and a frame is assembled only once all of its bytes
- * are here. Memory therefore follows what a peer actually sent, never what a
- * length prefix claims.
+ * are here, or moved into a frame buffer that its owner allocated once the
+ * input budget granted it ({@link ByteQueue.moveTo}). Memory therefore
+ * follows what a peer actually sent, never what a length prefix claims.
  *
  * @since 0.1.0
  */
@@ -97,6 +98,23 @@ export class ByteQueue {
     return out
   }
 
+  /**
+   * Removes the next `n` bytes (n <= length), copying them into `out` at
+   * `at`: the chunks they came from are released as they are consumed.
+   */
+  moveTo(out: Uint8Array, at: number, n: number): void {
+    this.size -= n
+    while (n > 0) {
+      const chunk = this.chunks[this.head]!
+      const part = Math.min(chunk.length - this.offset, n)
+      out.set(chunk.subarray(this.offset, this.offset + part), at)
+      at += part
+      n -= part
+      this.offset += part
+      if (this.offset === chunk.length) this.advanceChunk()
+    }
+  }
+
   /** Removes and returns everything buffered, as chunks. */
   drain(): Array<Uint8Array> {
     const out: Array<Uint8Array> = []
@@ -112,6 +130,7 @@ export class ByteQueue {
   }
 
   private advanceChunk(): void {
+    this.chunks[this.head] = EMPTY // release the consumed chunk now
     this.head++
     this.offset = 0
     if (this.head === this.chunks.length) {

@@ -90,6 +90,54 @@ export class GobStream {
     this.encoder = options?.encoder ?? new Gob.Encoder({ typeIds })
     this.decoder = new Gob.Decoder({ maxMessageSize: this.maxMessageSize, maxTypes: MAX_TYPES })
   }
+
+  /** The `decoder.started` count once the granted message's prefix is read, or -1. */
+  private grantedFor = -1
+
+  /**
+   * Bytes the decoder holds, as `Protocol.held`. A gob message is kept as
+   * its chunks, then assembled by one copy once whole: while a granted
+   * message arrives it counts twice its body (and any bytes after it).
+   */
+  get held(): number {
+    const d = this.decoder
+    if (!this.granted()) return d.buffered
+    const next = d.nextLength
+    return Math.max(2 * next, d.buffered + next)
+  }
+
+  /** Messages longer than this wait for a grant before they are decoded (set by `frameWanted`). */
+  private grantMin: number | undefined = undefined
+
+  /**
+   * The options the protocol decodes with: a message over the grant minimum
+   * that has not been granted is not consumed (type definitions before it are).
+   */
+  decodeOptions(): { readonly exactName: true; readonly holdAbove?: number } {
+    return this.grantMin === undefined || this.granted()
+      ? { exactName: true }
+      : { exactName: true, holdAbove: this.grantMin }
+  }
+
+  /** As `Protocol.frameWanted`: twice the body of the next message over `minimum` (its chunks and its one copy). */
+  frameWanted(minimum: number): number {
+    this.grantMin = minimum
+    const next = this.decoder.nextLength
+    if (next <= minimum || next > this.maxMessageSize || this.granted()) return 0
+    return 2 * next
+  }
+
+  /** As `Protocol.grantFrame` (the gob decoder keeps its chunks; nothing is allocated here). */
+  grantFrame(): void {
+    const d = this.decoder
+    if (d.nextLength >= 0) this.grantedFor = d.pending >= 0 ? d.started : d.started + 1
+  }
+
+  private granted(): boolean {
+    const d = this.decoder
+    if (d.nextLength < 0) return false
+    return this.grantedFor === (d.pending >= 0 ? d.started : d.started + 1)
+  }
 }
 
 /**

@@ -62,6 +62,25 @@ export interface Protocol {
   push(chunk: Uint8Array): void
   /** Bytes received and not yet decoded. */
   readonly buffered: number
+  /**
+   * Bytes the decoder holds or has been granted: `buffered`, or, while a
+   * granted frame arrives, the frame's whole allocation and what follows it.
+   * What the peer counts in the input budget.
+   */
+  readonly held: number
+  /**
+   * The memory the next frame will need, when its length is known, it is
+   * larger than `minimum` and it has not been granted; else 0. The peer
+   * reserves it in the input budget, then calls {@link grantFrame}, before
+   * decoding or reading more of it.
+   */
+  frameWanted(minimum: number): number
+  /**
+   * The frame now arriving was granted its memory: a decoder that can
+   * allocates it once here and copies the received bytes in as they arrive
+   * (no concatenation at the end). `held` then counts the whole frame.
+   */
+  grantFrame(): void
   /** The bytes of our handshake (Go: `SendHandshake`). */
   encodeHandshake(handshake: Handshake): Uint8Array
   /** The peer's handshake, once its bytes are here (Go: `ReadHandshake`); not yet validated. */

@@ -34,6 +34,18 @@ export class V10 implements Protocol {
     return this.stream.decoder.buffered
   }
 
+  get held(): number {
+    return this.stream.held
+  }
+
+  frameWanted(minimum: number): number {
+    return this.stream.frameWanted(minimum)
+  }
+
+  grantFrame(): void {
+    this.stream.grantFrame()
+  }
+
   encodeHandshake(h: Handshake): Uint8Array {
     return V9.encodeHandshake(this.stream, h)
   }
@@ -59,7 +71,7 @@ export class V10 implements Protocol {
    * `V10Msg` (Go would accept a `V9Msg` by matching the `Payload` field).
    */
   decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
-    const r = this.stream.decoder.decode(V10Msg, { exactName: true })
+    const r = this.stream.decoder.decode(V10Msg, this.stream.decodeOptions())
     if (r._tag === "NeedMore") return r
     if (r._tag === "Failure") {
       return Decoded.failure(fromGobError(r.error, this.stream.maxMessageSize))

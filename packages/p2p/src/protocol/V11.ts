@@ -7,7 +7,9 @@
  * `V11Msg` (two fields) that writes the frame in one allocation and reads
  * the payload as a view of the received bytes: measured against the
  * generated code in `bench/codec.ts` (see BENCHMARKS.md). The property tests
- * check both agree on every input.
+ * check both agree on every input. A frame granted by the input budget
+ * (`grantFrame`) is allocated once and filled as chunks arrive, so a 128 MiB
+ * frame costs 128 MiB once, never its chunks plus a concatenated copy.
  *
  * @since 0.1.0
  */
@@ -197,17 +199,59 @@ export class V11 implements Protocol {
   private readonly input = new ByteQueue()
   private readonly maxMessageSize: number
   private failed: Decoded.Failure<ProtocolError> | undefined
+  /** The granted frame's body, allocated once, filled as bytes arrive (its length prefix consumed). */
+  private frame: Uint8Array | undefined = undefined
+  /** Bytes of `frame` filled so far. */
+  private filled = 0
+  /** The frame at the front arrived whole and was granted as it is. */
+  private grantedWhole = false
 
   constructor(options?: { readonly maxMessageSize?: number }) {
     this.maxMessageSize = options?.maxMessageSize ?? MAX_MESSAGE_SIZE
   }
 
   push(chunk: Uint8Array): void {
+    const frame = this.frame
+    if (frame !== undefined && this.filled < frame.length && this.input.length === 0) {
+      // straight into the granted frame; the chunk is released at once
+      const part = Math.min(frame.length - this.filled, chunk.length)
+      frame.set(part === chunk.length ? chunk : chunk.subarray(0, part), this.filled)
+      this.filled += part
+      if (part < chunk.length) this.input.push(chunk.subarray(part))
+      return
+    }
     this.input.push(chunk)
   }
 
   get buffered(): number {
-    return this.input.length
+    return this.filled + this.input.length
+  }
+
+  get held(): number {
+    return (this.frame?.length ?? 0) + this.input.length
+  }
+
+  frameWanted(minimum: number): number {
+    if (this.frame !== undefined || this.grantedWhole || this.failed !== undefined || this.input.length < 4) return 0
+    const size = this.input.peekUint32BE(0)
+    if (size <= minimum || size > this.maxMessageSize) return 0
+    return size
+  }
+
+  grantFrame(): void {
+    const size = this.frameWanted(0)
+    if (size === 0) return
+    if (this.input.length >= 4 + size) {
+      // already here whole: decoded from the received chunks (a view, or one copy)
+      this.grantedWhole = true
+      return
+    }
+    this.input.skip(4)
+    const frame = new Uint8Array(size)
+    const have = this.input.length // less than size: the frame is not here yet
+    this.input.moveTo(frame, 0, have)
+    this.frame = frame
+    this.filled = have
   }
 
   encodeHandshake(h: Handshake): Uint8Array {
@@ -274,9 +318,19 @@ export class V11 implements Protocol {
 
   decodeParcel(address = ""): Decoded.Decoded<Parcel.Parcel, ProtocolError> {
     if (this.failed) return this.failed
-    const frame = this.peekFrame(0)
-    if (frame._tag !== "Value") return frame
-    const body = this.input.take(frame.value)
+    let body: Uint8Array
+    if (this.frame !== undefined) {
+      // a granted frame: whole once filled; the payload is a view of it
+      if (this.filled < this.frame.length) return Decoded.needMore
+      body = this.frame
+      this.frame = undefined
+      this.filled = 0
+    } else {
+      const frame = this.peekFrame(0)
+      if (frame._tag !== "Value") return frame
+      body = this.input.take(frame.value)
+      this.grantedWhole = false
+    }
     const msg = decodeMsgBody(body)
     if (Result.isFailure(msg)) return this.fail(msg.failure)
     const parcel = Parcel.validate(msg.success.type, msg.success.payload, address)
@@ -315,7 +369,8 @@ export class V11 implements Protocol {
   /**
    * Reads the length prefix at `offset`: Value(size) once the whole frame is
    * buffered. A size above `limit` fails at once; nothing of that size is
-   * allocated (the frame's bytes are kept as they arrive, see `ByteQueue`).
+   * allocated (the frame's bytes are kept as they arrive, see `ByteQueue`,
+   * until the input budget grants the frame: see `grantFrame`).
    */
   private peekFrame(offset: number, limit = this.maxMessageSize): Decoded.Decoded<number, ProtocolError> {
     if (this.input.length < offset + 4) return Decoded.needMore

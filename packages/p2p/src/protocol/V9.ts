@@ -83,7 +83,7 @@ export const encodeHandshake = (stream: GobStream, h: Handshake): Uint8Array => 
  * @since 0.1.0
  */
 export const decodeMsg = (stream: GobStream): Decoded.Decoded<V9Msg, ProtocolError> => {
-  const r = stream.decoder.decode(V9Msg, { exactName: true })
+  const r = stream.decoder.decode(V9Msg, stream.decodeOptions())
   if (r._tag === "Value") {
     const h = r.value.Header
     if (
@@ -216,6 +216,18 @@ export class V9 implements Protocol {
 
   get buffered(): number {
     return this.stream.decoder.buffered
+  }
+
+  get held(): number {
+    return this.stream.held
+  }
+
+  frameWanted(minimum: number): number {
+    return this.stream.frameWanted(minimum)
+  }
+
+  grantFrame(): void {
+    this.stream.grantFrame()
   }
 
   /** Protocol 9 announces itself with a Peer-Request instead of a Handshake. */
