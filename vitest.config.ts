@@ -1,17 +1,18 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url))
 
 // One config for the whole monorepo: every package's test/ folder, and the
 // workspace packages resolved to their TypeScript sources (no build step).
 export default defineConfig({
   resolve: {
-    alias: {
-      "@catp2p/gob": src("gob"),
-      "@catp2p/p2p": src("p2p"),
-      "@catp2p/cli": src("cli")
-    }
+    alias: [
+      { find: /^@catp2p\/gob$/, replacement: src("gob/src/index.ts") },
+      { find: /^@catp2p\/p2p$/, replacement: src("p2p/src/index.ts") },
+      { find: /^@catp2p\/p2p\/testing$/, replacement: src("p2p/src/testing/index.ts") },
+      { find: /^@catp2p\/cli$/, replacement: src("cli/src/index.ts") }
+    ]
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],

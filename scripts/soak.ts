@@ -20,7 +20,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Config, Gossip, Network, NetworkId, P2PLayer, PeerCache } from "@catp2p/p2p"
+import { Config, Gossip, Network, NetworkId, P2PLayer } from "@catp2p/p2p"
+import * as PeerCache from "../packages/p2p/src/internal/cat/PeerCache.ts"
 import {
   Clock,
   Deferred,

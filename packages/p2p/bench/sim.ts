@@ -8,7 +8,7 @@
  * per simulated second on stderr until the network has converged.
  */
 import { Effect, References } from "effect"
-import { Simulation } from "@catp2p/p2p"
+import { Simulation } from "@catp2p/p2p/testing"
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: number): number => {

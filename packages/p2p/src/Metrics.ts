@@ -70,13 +70,13 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Metric, Queue, Schedule } from "effect"
-import { Controller } from "./Controller.ts"
-import { Guard } from "./Guard.ts"
-import * as Misbehaviour from "./Misbehaviour.ts"
+import { Controller } from "./internal/node/Controller.ts"
+import { Guard } from "./internal/guard/Guard.ts"
+import * as Misbehaviour from "./internal/guard/Misbehaviour.ts"
 import { Network } from "./Network.ts"
-import { NodeConfig } from "./NodeConfig.ts"
-import { PeerStore } from "./PeerStore.ts"
-import { SIZE_BOUNDARIES_KIB } from "./Traffic.ts"
+import { NodeConfig } from "./internal/node/NodeConfig.ts"
+import { PeerStore } from "./internal/node/PeerStore.ts"
+import { SIZE_BOUNDARIES_KIB } from "./internal/stats/Traffic.ts"
 
 /**
  * The metric names (Effect metric ids), by Go field.

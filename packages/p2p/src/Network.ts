@@ -18,19 +18,19 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer, Result, type Stream } from "effect"
-import { Bans } from "./Bans.ts"
+import { Bans } from "./internal/guard/Bans.ts"
 import type { ConfigError } from "./Config.ts"
-import { Controller } from "./Controller.ts"
-import { Dialer, type DialError } from "./Dialer.ts"
+import { Controller } from "./internal/node/Controller.ts"
+import { Dialer, type DialError } from "./internal/node/Dialer.ts"
 import type * as Endpoint from "./Endpoint.ts"
 import type { HandshakeError } from "./Handshake.ts"
-import { Listener } from "./Listener.ts"
-import { NodeConfig } from "./NodeConfig.ts"
+import { Listener } from "./internal/node/Listener.ts"
+import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import type { Parcel } from "./Parcel.ts"
-import type { Peer, PeerMetrics } from "./Peer.ts"
-import { PeerStore } from "./PeerStore.ts"
-import { Router } from "./Router.ts"
-import * as Specials from "./Specials.ts"
+import type { Peer, PeerMetrics } from "./internal/peer/Peer.ts"
+import { PeerStore } from "./internal/node/PeerStore.ts"
+import { Router } from "./internal/node/Router.ts"
+import * as Specials from "./internal/node/Specials.ts"
 import type { Address } from "./Transport.ts"
 
 /**

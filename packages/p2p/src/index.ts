@@ -1,50 +1,41 @@
 /**
  * catp2p: Factom's p2p gossip network layer on Effect.
  *
- * Start with `Config`, `P2PLayer` and `Network`; the other modules are the
- * components `P2PLayer` composes, exported for applications that assemble or
- * observe a node themselves, and the wire codecs under `Wire`.
+ * Start with {@link Config}, {@link P2PLayer} and {@link Network}: a node is a
+ * layer built from a checked configuration, and the `Network` service is how
+ * an application sends, receives and inspects peers. {@link Gossip} floods
+ * application messages over it; {@link Metrics} and {@link Telemetry} export
+ * Go's Prometheus instruments and OpenTelemetry spans; {@link Transport}
+ * plugs in another transport ({@link TcpTransport} is the default); and
+ * {@link Wire} holds the protocol 9/10/11 codecs for tools that read
+ * captured traffic. The in-memory transport and the whole-network simulator
+ * are in `@catp2p/p2p/testing`.
+ *
+ * @example
+ * ```ts
+ * import { Config, Network, NetworkId, P2PLayer } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect, Result } from "effect"
+ *
+ * const config = Result.getOrThrow(Config.make({ network: NetworkId.fromName("myNetwork"), listenPort: "8110" }))
+ * Network.run.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)
+ * ```
  *
  * @since 0.1.0
  */
-export * as Admission from "./Admission.ts"
-export * as Bans from "./Bans.ts"
 export * as Config from "./Config.ts"
 export * as ConfigText from "./ConfigText.ts"
-export * as Controller from "./Controller.ts"
-export * as Crc32 from "./Crc32.ts"
-export * as Dialer from "./Dialer.ts"
 export * as Endpoint from "./Endpoint.ts"
-export * as Eviction from "./Eviction.ts"
 export * as Gossip from "./Gossip.ts"
-export * as Guard from "./Guard.ts"
 export * as Handshake from "./Handshake.ts"
-export * as HandshakeFlow from "./HandshakeFlow.ts"
-export * as InputBudget from "./InputBudget.ts"
-export * as Listener from "./Listener.ts"
-export * as MemoryTransport from "./MemoryTransport.ts"
-export * as Misbehaviour from "./Misbehaviour.ts"
 export * as Metrics from "./Metrics.ts"
 export * as Network from "./Network.ts"
 export * as NetworkId from "./NetworkId.ts"
-export * as NodeConfig from "./NodeConfig.ts"
 export * as P2PLayer from "./P2PLayer.ts"
 export * as Parcel from "./Parcel.ts"
 export * as ParcelType from "./ParcelType.ts"
-export * as Peer from "./Peer.ts"
-export * as PeerCache from "./PeerCache.ts"
 export * as PeerHash from "./PeerHash.ts"
-export * as PeerStore from "./PeerStore.ts"
-export * as ResendFilter from "./ResendFilter.ts"
-export * as Router from "./Router.ts"
-export * as Replenish from "./Replenish.ts"
-export * as Round from "./Round.ts"
-export * as Seeds from "./Seeds.ts"
-export * as SendQueue from "./SendQueue.ts"
-export * as Simulation from "./Simulation.ts"
-export * as Specials from "./Specials.ts"
 export * as TcpTransport from "./TcpTransport.ts"
 export * as Telemetry from "./Telemetry.ts"
-export * as Traffic from "./Traffic.ts"
 export * as Transport from "./Transport.ts"
-export * as Wire from "./protocol/index.ts"
+export * as Wire from "./wire/index.ts"

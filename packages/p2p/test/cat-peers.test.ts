@@ -6,7 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { MemoryTransport, Parcel, type Peer } from "@catp2p/p2p"
+import { Parcel } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
+import type * as Peer from "../src/internal/peer/Peer.ts"
 import { hostOf, memoryNode, scriptedPeer, settle } from "./cat-support.ts"
 
 const NODE = hostOf(0)

@@ -6,7 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { type Endpoint, MemoryTransport, ParcelType, PeerCache } from "@catp2p/p2p"
+import { type Endpoint, ParcelType } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
+import * as PeerCache from "../src/internal/cat/PeerCache.ts"
 import { hostOf, memoryNode, scriptedPeer, scriptedPeers, settle } from "./cat-support.ts"
 
 const NODE = hostOf(0)

@@ -3,16 +3,11 @@
  * network, each on its own host, all under `TestClock`.
  */
 import { Clock, Effect } from "effect"
-import {
-  type Config,
-  Endpoint,
-  HandshakeFlow,
-  MemoryTransport,
-  Parcel,
-  ParcelType,
-  PeerCache,
-  Seeds
-} from "@catp2p/p2p"
+import { type Config, Endpoint, Parcel, ParcelType } from "@catp2p/p2p"
+import * as HandshakeFlow from "../src/internal/handshake/HandshakeFlow.ts"
+import { MemoryTransport } from "@catp2p/p2p/testing"
+import * as PeerCache from "../src/internal/cat/PeerCache.ts"
+import * as Seeds from "../src/internal/cat/Seeds.ts"
 import { startNode, TEST_NETWORK } from "./node-support.ts"
 
 /** Host `i` of a test network (10.0.x.y): distinct IPs per node. */

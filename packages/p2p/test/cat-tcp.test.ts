@@ -4,7 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { Config, Endpoint, PeerCache } from "@catp2p/p2p"
+import { Config, Endpoint } from "@catp2p/p2p"
+import * as PeerCache from "../src/internal/cat/PeerCache.ts"
 import { eventually, startNode, type TestNode } from "./node-support.ts"
 
 /** An HTTP server on 127.0.0.1 serving `body()` at /seeds.txt, closed with the scope. */

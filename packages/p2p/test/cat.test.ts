@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Random, Result, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { Config, Simulation } from "@catp2p/p2p"
+import { Config } from "@catp2p/p2p"
+import { Simulation } from "@catp2p/p2p/testing"
 
 describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
   it.live(

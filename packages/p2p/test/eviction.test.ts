@@ -1,7 +1,7 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import * as Eviction from "../src/Eviction.ts"
-import { InputBudget } from "../src/InputBudget.ts"
+import * as Eviction from "../src/internal/guard/Eviction.ts"
+import { InputBudget } from "../src/internal/guard/InputBudget.ts"
 
 const peer = (ip: string, connected: number, lastApplication = 0) => ({ endpoint: { ip }, connected, lastApplication })
 

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Random, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { Gossip, Simulation } from "@catp2p/p2p"
+import { Gossip } from "@catp2p/p2p"
+import { Simulation } from "@catp2p/p2p/testing"
 
 describe("Gossip", () => {
   it("remembers a payload within its window and capacity, and forgets it after", () => {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { Endpoint, Wire } from "@catp2p/p2p"
-import * as HandshakeFlow from "../src/HandshakeFlow.ts"
+import * as HandshakeFlow from "../src/internal/handshake/HandshakeFlow.ts"
 import type { Connection } from "../src/Transport.ts"
 import { TEST_NETWORK } from "./node-support.ts"
 

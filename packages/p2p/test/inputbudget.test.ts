@@ -7,8 +7,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { Endpoint, MemoryTransport, Network, P2PLayer, Parcel } from "@catp2p/p2p"
-import { Guard } from "../src/Guard.ts"
+import { Endpoint, Network, P2PLayer, Parcel } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
+import { Guard } from "../src/internal/guard/Guard.ts"
 import { testConfig } from "./node-support.ts"
 
 const KiB = 1024

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { Endpoint, PeerCache, PeerHash } from "@catp2p/p2p"
+import { Endpoint, PeerHash } from "@catp2p/p2p"
+import * as PeerCache from "../src/internal/cat/PeerCache.ts"
 import { eventually, startNode } from "./node-support.ts"
 
 const tempFile = Effect.gen(function* () {

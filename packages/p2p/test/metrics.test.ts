@@ -1,15 +1,7 @@
-import {
-  Endpoint,
-  MemoryTransport,
-  Metrics,
-  Network,
-  P2PLayer,
-  Parcel,
-  ParcelType,
-  type Peer,
-  Telemetry,
-  Traffic
-} from "@catp2p/p2p"
+import { Endpoint, Metrics, Network, P2PLayer, Parcel, ParcelType, Telemetry } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
+import type * as Peer from "../src/internal/peer/Peer.ts"
+import * as Traffic from "../src/internal/stats/Traffic.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Metric, Queue, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"

@@ -1,10 +1,10 @@
 /** Helpers for tests that run whole nodes. */
 import { Context, Duration, Effect, Layer, Result, Schedule, Stream } from "effect"
 import { Config, Endpoint, NetworkId, type Parcel, P2PLayer } from "@catp2p/p2p"
-import { Controller } from "../src/Controller.ts"
+import { Controller } from "../src/internal/node/Controller.ts"
 import { Network } from "../src/Network.ts"
-import { PeerStore } from "../src/PeerStore.ts"
-import * as HandshakeFlow from "../src/HandshakeFlow.ts"
+import { PeerStore } from "../src/internal/node/PeerStore.ts"
+import * as HandshakeFlow from "../src/internal/handshake/HandshakeFlow.ts"
 import { TcpTransport } from "../src/TcpTransport.ts"
 import { Transport } from "../src/Transport.ts"
 

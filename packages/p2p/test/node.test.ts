@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { Endpoint, NetworkId, Parcel, ParcelType } from "@catp2p/p2p"
-import { LISTEN_BURST } from "../src/Listener.ts"
+import { LISTEN_BURST } from "../src/internal/node/Listener.ts"
 import { eventually, receive, show, startNode, text } from "./node-support.ts"
 
 type Version = 9 | 10 | 11

@@ -1,6 +1,6 @@
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { ResendFilter } from "@catp2p/p2p"
+import * as ResendFilter from "../src/internal/node/ResendFilter.ts"
 
 const { fingerprint } = ResendFilter
 

@@ -9,7 +9,7 @@ import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
 import type * as Config from "../src/Config.ts"
 import * as Endpoint from "../src/Endpoint.ts"
-import * as Seeds from "../src/Seeds.ts"
+import * as Seeds from "../src/internal/cat/Seeds.ts"
 import { captureLogs, closedPort, nodeConfig, realSleep, serve, tempDir } from "./support-peercache.ts"
 
 const { Seeds: SeedsService, parseSeedList } = Seeds

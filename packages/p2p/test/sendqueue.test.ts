@@ -1,7 +1,7 @@
 import { Effect, Fiber } from "effect"
 import { describe, expect, it } from "vitest"
 import { Parcel, ParcelType } from "@catp2p/p2p"
-import { CONTROL_CAPACITY, SendQueue } from "../src/SendQueue.ts"
+import { CONTROL_CAPACITY, SendQueue } from "../src/internal/peer/SendQueue.ts"
 
 const p = (n: number) => Parcel.make("", new Uint8Array([n]))
 

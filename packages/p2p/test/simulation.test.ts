@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Queue, Stream } from "effect"
-import { Endpoint, MemoryTransport, Parcel, ParcelType } from "@catp2p/p2p"
+import { Endpoint, Parcel, ParcelType } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
 import { TestClock } from "effect/testing"
 import { show, startNode, type TestNode, text } from "./node-support.ts"
 

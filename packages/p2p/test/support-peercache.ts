@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Logger, References, Result } from "effect"
 import * as Config from "../src/Config.ts"
-import { NodeConfig } from "../src/NodeConfig.ts"
+import { NodeConfig } from "../src/internal/node/NodeConfig.ts"
 
 /** One captured log line. */
 export interface LogEntry {

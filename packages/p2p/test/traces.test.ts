@@ -3,7 +3,8 @@ import { assert, describe, it, vi } from "@effect/vitest"
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { Context, Duration, Effect, Layer, Logger, References } from "effect"
 import { TestClock } from "effect/testing"
-import { Endpoint, MemoryTransport, Network, NetworkId, P2PLayer, Telemetry } from "@catp2p/p2p"
+import { Endpoint, Network, NetworkId, P2PLayer, Telemetry } from "@catp2p/p2p"
+import { MemoryTransport } from "@catp2p/p2p/testing"
 import { startNode, testConfig } from "./node-support.ts"
 
 const OK = 1

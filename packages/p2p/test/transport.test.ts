@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Ref, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import * as MemoryTransport from "../src/MemoryTransport.ts"
+import * as MemoryTransport from "../src/testing/MemoryTransport.ts"
 import * as TcpTransport from "../src/TcpTransport.ts"
 import type { Address, Connection, TransportError } from "../src/Transport.ts"
 import { Transport } from "../src/Transport.ts"

@@ -2,7 +2,9 @@ import { Option, Result, Schema } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { hex, toHex, VectorFile } from "../../../test/support/vectors.ts"
-import { Crc32, Endpoint, Handshake, NetworkId, Parcel, ParcelType, PeerHash } from "@catp2p/p2p"
+import { Endpoint, Handshake, NetworkId, Parcel, ParcelType, PeerHash, Wire } from "@catp2p/p2p"
+
+const { Crc32 } = Wire
 
 const text = (s: string) => new TextEncoder().encode(s)
 

@@ -9,7 +9,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { EVICT_IDLE_AGE_MS } from "../../src/Eviction.ts"
+import { EVICT_IDLE_AGE_MS } from "../../src/internal/guard/Eviction.ts"
 import { eventually, startNode } from "../node-support.ts"
 import { attacker, fds, fdsBackTo, handshakeFrom, startTarget, times } from "./support.ts"
 

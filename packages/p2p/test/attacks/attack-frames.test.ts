@@ -8,7 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber } from "effect"
-import { Crc32, Endpoint, Wire } from "@catp2p/p2p"
+import { Endpoint, Wire } from "@catp2p/p2p"
 import { eventually } from "../node-support.ts"
 import {
   assertLive,
@@ -26,6 +26,8 @@ import {
   send,
   startTarget
 } from "./support.ts"
+
+const { Crc32 } = Wire
 
 const RSS_BOUND_MIB = 192
 const RETAINED_BOUND_MIB = 8

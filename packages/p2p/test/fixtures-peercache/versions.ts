@@ -1,6 +1,6 @@
 /** The peer files the crash test's writer saves: version `v` is fully determined by `v`. */
 import * as Endpoint from "../../src/Endpoint.ts"
-import type { PeerFile } from "../../src/PeerCache.ts"
+import type { PeerFile } from "../../src/internal/cat/PeerCache.ts"
 
 /** Peers in each version (large enough that one write takes a moment). */
 export const PEERS = 2000

@@ -6,8 +6,8 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer, Result } from "effect"
 import * as Config from "../../src/Config.ts"
-import { NodeConfig } from "../../src/NodeConfig.ts"
-import { PeerCache } from "../../src/PeerCache.ts"
+import { NodeConfig } from "../../src/internal/node/NodeConfig.ts"
+import { PeerCache } from "../../src/internal/cat/PeerCache.ts"
 import { versionFile } from "./versions.ts"
 
 const [path, start = "0"] = process.argv.slice(2)

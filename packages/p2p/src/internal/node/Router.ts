@@ -16,8 +16,8 @@
  */
 import { Clock, Context, Effect, Layer, Random } from "effect"
 import { NodeConfig } from "./NodeConfig.ts"
-import * as Parcel from "./Parcel.ts"
-import type { Peer } from "./Peer.ts"
+import * as Parcel from "../../Parcel.ts"
+import type { Peer } from "../peer/Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
 import { fingerprint } from "./ResendFilter.ts"
 

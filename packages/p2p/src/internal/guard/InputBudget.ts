@@ -30,7 +30,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type { Protocol } from "./protocol/Protocol.ts"
+import type { Protocol } from "../../wire/Protocol.ts"
 
 /**
  * Frames up to this size (64 KiB) are not reserved: they are counted as their

@@ -5,6 +5,7 @@
  */
 export * as ByteQueue from "./ByteQueue.ts"
 export * as Codec from "./Codec.ts"
+export * as Crc32 from "./Crc32.ts"
 export * as Decoded from "./Decoded.ts"
 export * as GobStream from "./GobStream.ts"
 export * as Negotiation from "./Negotiation.ts"

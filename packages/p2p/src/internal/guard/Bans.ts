@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer } from "effect"
-import * as Endpoint from "./Endpoint.ts"
+import * as Endpoint from "../../Endpoint.ts"
 
 /**
  * @since 0.1.0

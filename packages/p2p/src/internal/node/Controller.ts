@@ -7,19 +7,19 @@
  * @since 0.1.0
  */
 import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
-import type * as Endpoint from "./Endpoint.ts"
-import { Guard } from "./Guard.ts"
-import type { Handshake } from "./Handshake.ts"
+import type * as Endpoint from "../../Endpoint.ts"
+import { Guard } from "../guard/Guard.ts"
+import type { Handshake } from "../../Handshake.ts"
 import { NodeConfig } from "./NodeConfig.ts"
-import type * as Parcel from "./Parcel.ts"
-import * as ParcelType from "./ParcelType.ts"
-import * as PeerModule from "./Peer.ts"
-import * as PeerHash from "./PeerHash.ts"
+import type * as Parcel from "../../Parcel.ts"
+import * as ParcelType from "../../ParcelType.ts"
+import * as PeerModule from "../peer/Peer.ts"
+import * as PeerHash from "../../PeerHash.ts"
 import { PeerStore } from "./PeerStore.ts"
-import type { Protocol } from "./protocol/Protocol.ts"
+import type { Protocol } from "../../wire/Protocol.ts"
 import { Specials } from "./Specials.ts"
-import { Traffic } from "./Traffic.ts"
-import type { Connection } from "./Transport.ts"
+import { Traffic } from "../stats/Traffic.ts"
+import type { Connection } from "../../Transport.ts"
 
 const PING = new TextEncoder().encode("Ping")
 const PONG = new TextEncoder().encode("Pong")

@@ -12,12 +12,12 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Schedule } from "effect"
-import { Bans } from "./Bans.ts"
-import { Controller } from "./Controller.ts"
-import type * as Endpoint from "./Endpoint.ts"
-import { NodeConfig } from "./NodeConfig.ts"
+import { Bans } from "../guard/Bans.ts"
+import { Controller } from "../node/Controller.ts"
+import type * as Endpoint from "../../Endpoint.ts"
+import { NodeConfig } from "../node/NodeConfig.ts"
 import { PeerCache } from "./PeerCache.ts"
-import { PeerStore } from "./PeerStore.ts"
+import { PeerStore } from "../node/PeerStore.ts"
 
 /**
  * @since 0.1.0

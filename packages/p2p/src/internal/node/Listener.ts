@@ -55,21 +55,21 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, type Fiber, Layer, Random, Schedule } from "effect"
-import * as Admission from "./Admission.ts"
-import { Bans } from "./Bans.ts"
+import * as Admission from "../guard/Admission.ts"
+import { Bans } from "../guard/Bans.ts"
 import { Controller } from "./Controller.ts"
-import * as Endpoint from "./Endpoint.ts"
-import * as Eviction from "./Eviction.ts"
-import { Guard } from "./Guard.ts"
-import * as HandshakeFlow from "./HandshakeFlow.ts"
-import { MalformedHandshake } from "./Misbehaviour.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import * as Eviction from "../guard/Eviction.ts"
+import { Guard } from "../guard/Guard.ts"
+import * as HandshakeFlow from "../handshake/HandshakeFlow.ts"
+import { MalformedHandshake } from "../guard/Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
-import type { Peer } from "./Peer.ts"
+import type { Peer } from "../peer/Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
-import * as Negotiation from "./protocol/Negotiation.ts"
+import * as Negotiation from "../../wire/Negotiation.ts"
 import { Specials } from "./Specials.ts"
-import * as Traffic from "./Traffic.ts"
-import { type Address, type Connection, Transport, type TransportError } from "./Transport.ts"
+import * as Traffic from "../stats/Traffic.ts"
+import { type Address, type Connection, Transport, type TransportError } from "../../Transport.ts"
 
 /**
  * How long a useful incoming peer is protected from eviction (see

@@ -8,9 +8,9 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, type Result } from "effect"
-import * as Config from "./Config.ts"
-import * as Endpoint from "./Endpoint.ts"
-import { SpecialIp, type SpecialPeer } from "./ConfigText.ts"
+import * as Config from "../../Config.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import { SpecialIp, type SpecialPeer } from "../../ConfigText.ts"
 
 /**
  * @since 0.1.0

@@ -8,8 +8,8 @@
  * @since 0.1.0
  */
 import { Effect, type Metric } from "effect"
-import * as ParcelType from "./ParcelType.ts"
-import type { Peer } from "./Peer.ts"
+import * as ParcelType from "../../ParcelType.ts"
+import type { Peer } from "../peer/Peer.ts"
 
 /**
  * Upper bounds of the parcel size buckets, in KiB: 1, 2, 4, …, 32768 (Go:

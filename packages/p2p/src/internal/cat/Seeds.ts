@@ -17,8 +17,8 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Clock, Context, Duration, Effect, FileSystem, Layer, Schema, Semaphore, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
-import * as Endpoint from "./Endpoint.ts"
-import { NodeConfig } from "./NodeConfig.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import { NodeConfig } from "../node/NodeConfig.ts"
 
 /**
  * Most bytes read from a seed source; a larger one fails with `TooLarge`.

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 import { Context, Deferred, Effect, Layer, Random } from "effect"
-import * as Endpoint from "./Endpoint.ts"
-import type { Peer } from "./Peer.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import type { Peer } from "../peer/Peer.ts"
 
 /**
  * @since 0.1.0

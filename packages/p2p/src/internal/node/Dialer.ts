@@ -36,19 +36,19 @@ import {
   Schedule,
   Schema
 } from "effect"
-import { Bans } from "./Bans.ts"
+import { Bans } from "../guard/Bans.ts"
 import { Controller } from "./Controller.ts"
-import * as Endpoint from "./Endpoint.ts"
-import { Guard } from "./Guard.ts"
-import { HandshakeError, Timeout } from "./Handshake.ts"
-import * as HandshakeFlow from "./HandshakeFlow.ts"
-import { MalformedHandshake } from "./Misbehaviour.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import { Guard } from "../guard/Guard.ts"
+import { HandshakeError, Timeout } from "../../Handshake.ts"
+import * as HandshakeFlow from "../handshake/HandshakeFlow.ts"
+import { MalformedHandshake } from "../guard/Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
-import type { Peer } from "./Peer.ts"
+import type { Peer } from "../peer/Peer.ts"
 import { Specials } from "./Specials.ts"
-import * as Stackless from "./Stackless.ts"
-import * as Traffic from "./Traffic.ts"
-import { Transport } from "./Transport.ts"
+import * as Stackless from "../Stackless.ts"
+import * as Traffic from "../stats/Traffic.ts"
+import { Transport } from "../../Transport.ts"
 
 /**
  * Why a dial did not reach the handshake: the endpoint is banned or

@@ -8,19 +8,19 @@
  * @since 0.1.0
  */
 import { Clock, Deferred, Duration, Effect, Schema, type Scope } from "effect"
-import type * as Endpoint from "./Endpoint.ts"
-import type { Handshake } from "./Handshake.ts"
-import { admitFrame, GRANT_MIN, type InputBudget } from "./InputBudget.ts"
-import * as Misbehaviour from "./Misbehaviour.ts"
-import type { Parcel } from "./Parcel.ts"
-import * as ParcelType from "./ParcelType.ts"
-import * as PeerHash from "./PeerHash.ts"
-import type { Protocol } from "./protocol/Protocol.ts"
-import { fingerprint, ResendFilter } from "./ResendFilter.ts"
+import type * as Endpoint from "../../Endpoint.ts"
+import type { Handshake } from "../../Handshake.ts"
+import { admitFrame, GRANT_MIN, type InputBudget } from "../guard/InputBudget.ts"
+import * as Misbehaviour from "../guard/Misbehaviour.ts"
+import type { Parcel } from "../../Parcel.ts"
+import * as ParcelType from "../../ParcelType.ts"
+import * as PeerHash from "../../PeerHash.ts"
+import type { Protocol } from "../../wire/Protocol.ts"
+import { fingerprint, ResendFilter } from "../node/ResendFilter.ts"
 import { type DropReason, SendQueue } from "./SendQueue.ts"
-import * as Stackless from "./Stackless.ts"
-import type { Traffic } from "./Traffic.ts"
-import type { Connection } from "./Transport.ts"
+import * as Stackless from "../Stackless.ts"
+import type { Traffic } from "../stats/Traffic.ts"
+import type { Connection } from "../../Transport.ts"
 
 /**
  * Why a peer's connection ended. `Malformed` (invalid data) and `Stalled` (a

@@ -20,8 +20,8 @@
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { InputBudget } from "./InputBudget.ts"
 import * as Misbehaviour from "./Misbehaviour.ts"
-import { NodeConfig } from "./NodeConfig.ts"
-import type { Peer } from "./Peer.ts"
+import { NodeConfig } from "../node/NodeConfig.ts"
+import type { Peer } from "../peer/Peer.ts"
 
 /**
  * The most discouraged IPs remembered at once; when full, expired entries go

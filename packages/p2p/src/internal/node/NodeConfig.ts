@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Random } from "effect"
-import * as Config from "./Config.ts"
-import type * as Negotiation from "./protocol/Negotiation.ts"
+import * as Config from "../../Config.ts"
+import type * as Negotiation from "../../wire/Negotiation.ts"
 
 /**
  * @since 0.1.0

@@ -5,12 +5,12 @@
  * @since 0.1.0
  */
 import { Duration, Effect } from "effect"
-import type { Endpoint } from "./Endpoint.ts"
-import * as Handshake from "./Handshake.ts"
-import type * as Decoded from "./protocol/Decoded.ts"
-import * as Negotiation from "./protocol/Negotiation.ts"
-import * as Stackless from "./Stackless.ts"
-import type { Connection, TransportError } from "./Transport.ts"
+import type { Endpoint } from "../../Endpoint.ts"
+import * as Handshake from "../../Handshake.ts"
+import type * as Decoded from "../../wire/Decoded.ts"
+import * as Negotiation from "../../wire/Negotiation.ts"
+import * as Stackless from "../Stackless.ts"
+import type { Connection, TransportError } from "../../Transport.ts"
 
 /** Either side of the negotiation: fed with bytes, polled for a result. */
 interface Side<S> {

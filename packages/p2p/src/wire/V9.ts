@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
-import * as Crc32 from "../Crc32.ts"
+import * as Crc32 from "./Crc32.ts"
 import * as Endpoint from "../Endpoint.ts"
 import type { Handshake } from "../Handshake.ts"
 import * as NetworkId from "../NetworkId.ts"

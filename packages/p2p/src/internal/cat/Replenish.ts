@@ -36,15 +36,15 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer, Random, Result } from "effect"
-import { Bans } from "./Bans.ts"
-import { Controller } from "./Controller.ts"
-import { Dialer } from "./Dialer.ts"
-import * as Endpoint from "./Endpoint.ts"
-import { NodeConfig } from "./NodeConfig.ts"
-import { PeerStore } from "./PeerStore.ts"
+import { Bans } from "../guard/Bans.ts"
+import { Controller } from "../node/Controller.ts"
+import { Dialer } from "../node/Dialer.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import { NodeConfig } from "../node/NodeConfig.ts"
+import { PeerStore } from "../node/PeerStore.ts"
 import { Round } from "./Round.ts"
 import { Seeds } from "./Seeds.ts"
-import { Specials } from "./Specials.ts"
+import { Specials } from "../node/Specials.ts"
 
 const MAX_DIALS_PER_PASS = 4
 

@@ -32,8 +32,8 @@ import {
   Schema,
   Semaphore
 } from "effect"
-import * as Endpoint from "./Endpoint.ts"
-import { NodeConfig } from "./NodeConfig.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import { NodeConfig } from "../node/NodeConfig.ts"
 
 /**
  * Most peers read from or written to a peer file.

@@ -26,8 +26,8 @@
  * @since 0.1.0
  */
 import { Context, Effect, Layer, Scope } from "effect"
-import type { Address, Connection, Server } from "./Transport.ts"
-import { Transport, TransportError } from "./Transport.ts"
+import type { Address, Connection, Server } from "../Transport.ts"
+import { Transport, TransportError } from "../Transport.ts"
 
 /**
  * Options of an in-memory network.

@@ -29,7 +29,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type { Parcel } from "./Parcel.ts"
+import type { Parcel } from "../../Parcel.ts"
 
 /**
  * Why a parcel bound for a peer was dropped.

@@ -11,15 +11,15 @@
  */
 import { Context, Duration, Effect, Layer, Random, References, type Scope } from "effect"
 import { TestClock } from "effect/testing"
-import * as Config from "./Config.ts"
-import * as Endpoint from "./Endpoint.ts"
-import { Gossip } from "./Gossip.ts"
+import * as Config from "../Config.ts"
+import * as Endpoint from "../Endpoint.ts"
+import { Gossip } from "../Gossip.ts"
 import * as MemoryTransport from "./MemoryTransport.ts"
-import { Network } from "./Network.ts"
-import * as P2PLayer from "./P2PLayer.ts"
-import { PeerCache } from "./PeerCache.ts"
-import { PeerStore } from "./PeerStore.ts"
-import { Seeds } from "./Seeds.ts"
+import { Network } from "../Network.ts"
+import * as P2PLayer from "../P2PLayer.ts"
+import { PeerCache } from "../internal/cat/PeerCache.ts"
+import { PeerStore } from "../internal/node/PeerStore.ts"
+import { Seeds } from "../internal/cat/Seeds.ts"
 
 /** The host of node `i`. @since 0.1.0 */
 export const hostOf = (i: number): string => {
