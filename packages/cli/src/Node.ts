@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Network, P2PLayer, PeerHash, Telemetry, type Transport } from "@catp2p/p2p"
+import { Config, Endpoint, Network, P2PLayer, PeerHash, Telemetry, type Transport } from "@catp2p/p2p"
 import {
   Console,
   Context,
@@ -164,7 +164,7 @@ export const program = (
           emit: (event) => Console.log(Scripting.encode(event))
         })
       }
-      const at = `${network.address.host}:${network.address.port}`
+      const at = Endpoint.format({ ip: network.address.host, port: String(network.address.port) })
       const { network: networkName, protocolVersion } = Config.encode(options.config)
       yield* Console.log(
         `catp2p node ${hash}: listening on ${at} (network ${networkName}, protocol v${protocolVersion})`
