@@ -41,7 +41,7 @@ const program = Effect.gen(function* () {
   yield* Console.log(`node-a listens on ${a.address.port}, node-b on ${b.address.port}`)
 
   const bAtA = yield* a.dial(Endpoint.unsafeMake("127.0.0.1", String(b.address.port)))
-  yield* Console.log(`node-a connected to ${bAtA.hash} using protocol ${bAtA.protocol.version}`)
+  yield* Console.log(`node-a connected to ${bAtA.hash} using protocol ${bAtA.version}`)
 
   const readers = Effect.all([printMessages("node-a", a, 3), printMessages("node-b", b, 3)], { concurrency: 2 })
   const writers = Effect.gen(function* () {

@@ -72,7 +72,7 @@
 import { Context, Duration, Effect, Layer, Metric, Queue, Schedule } from "effect"
 import { Controller } from "./internal/node/Controller.ts"
 import { Guard } from "./internal/guard/Guard.ts"
-import * as Misbehaviour from "./internal/guard/Misbehaviour.ts"
+import * as Misbehaviour from "./Misbehaviour.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import { PeerStore } from "./internal/node/PeerStore.ts"

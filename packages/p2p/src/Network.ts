@@ -27,7 +27,8 @@ import type { HandshakeError } from "./Handshake.ts"
 import { Listener } from "./internal/node/Listener.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import type { Parcel } from "./Parcel.ts"
-import type { Peer, PeerMetrics } from "./internal/peer/Peer.ts"
+import { view } from "./internal/peer/PeerView.ts"
+import type { PeerInfo, PeerMetrics } from "./PeerInfo.ts"
 import { PeerStore } from "./internal/node/PeerStore.ts"
 import { Router } from "./internal/node/Router.ts"
 import * as Specials from "./internal/node/Specials.ts"
@@ -103,10 +104,10 @@ export interface NetworkService {
    * a later call replaces it, `undefined` removes it. A failing hook is logged.
    */
   readonly setMetricsHook: (hook: MetricsHook | undefined) => Effect.Effect<void>
-  /** The connected peers. */
-  readonly peers: Effect.Effect<ReadonlyArray<Peer>>
-  /** Dials an endpoint now (the CAT replenish loop does this by itself). */
-  readonly dial: (endpoint: Endpoint.Endpoint) => Effect.Effect<Peer, DialError | HandshakeError>
+  /** The connected peers, read-only. */
+  readonly peers: Effect.Effect<ReadonlyArray<PeerInfo>>
+  /** Dials an endpoint now (the CAT replenish loop does this by itself); the peer once its handshake completed. */
+  readonly dial: (endpoint: Endpoint.Endpoint) => Effect.Effect<PeerInfo, DialError | HandshakeError>
   /** Bans the peer's IP for `manualBan` and disconnects every peer from that IP. */
   readonly ban: (hash: string) => Effect.Effect<void>
   /** Disconnects a peer. */
@@ -202,8 +203,8 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         info,
         peerMetrics,
         setMetricsHook,
-        peers: Effect.sync(() => store.all()),
-        dial: dialer.dial,
+        peers: Effect.sync(() => store.all().map(view)),
+        dial: (endpoint) => Effect.map(dialer.dial(endpoint), view),
         ban,
         disconnect: (hash) => Effect.suspend(() => store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void),
         setSpecial: (raw) =>

@@ -4,21 +4,17 @@
  * an IP out for `manualBan`, then lets it in again.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { Parcel } from "@catp2p/p2p"
+import { Parcel, type PeerInfo } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
-import type * as Peer from "../src/internal/peer/Peer.ts"
 import { hostOf, memoryNode, scriptedPeer, settle } from "./cat-support.ts"
 
 const NODE = hostOf(0)
 
 /** Why a peer ended, or undefined while it runs. */
-const closedReason = (peer: Peer.Peer) =>
-  Effect.gen(function* () {
-    if (!(yield* Deferred.isDone(peer.closed))) return undefined
-    return (yield* Deferred.await(peer.closed)).reason
-  })
+const closedReason = (peer: PeerInfo.PeerInfo) =>
+  Effect.map(peer.closedYet, (closed) => (closed._tag === "Some" ? closed.value.reason : undefined))
 
 describe("peer deadlines and manual bans", () => {
   it.effect("a peer that sends nothing for readDeadline is closed (ReadTimeout); a peer that pings stays", () =>

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Random, Result } from "effect"
+import { Duration, Effect, Random, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { Config, Endpoint } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
@@ -103,7 +103,7 @@ describe("CAT rounds", () => {
         const connected = yield* node.network.dial(peer.endpoint)
         writeFileSync(file, "changed by the test")
         yield* TestClock.adjust("1 minute")
-        yield* Deferred.await(connected.closed)
+        yield* connected.closed
         assert.deepStrictEqual(savedPeers(), [Endpoint.format(peer.endpoint)])
       }
       assert.strictEqual(yield* node.network.rounds, 2)

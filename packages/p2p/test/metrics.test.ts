@@ -1,6 +1,5 @@
-import { Endpoint, Metrics, Network, P2PLayer, Parcel, ParcelType, Telemetry } from "@catp2p/p2p"
+import { Endpoint, Metrics, Network, P2PLayer, Parcel, ParcelType, type PeerInfo, Telemetry } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
-import type * as Peer from "../src/internal/peer/Peer.ts"
 import * as Traffic from "../src/internal/stats/Traffic.ts"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Fiber, Layer, Metric, Queue, Scope, Stream } from "effect"
@@ -300,8 +299,8 @@ describe("metrics", () => {
       const memory = yield* MemoryTransport.makeNetwork()
       const a = yield* startMetered({ memory, host: "10.9.1.1" })
       const b = yield* startMetered({ memory, host: "10.9.1.2" })
-      const peer: Peer.Peer = yield* a.network.dial(b.endpoint)
-      const calls = yield* Queue.unbounded<ReadonlyMap<string, Peer.PeerMetrics>>()
+      const peer: PeerInfo.PeerInfo = yield* a.network.dial(b.endpoint)
+      const calls = yield* Queue.unbounded<ReadonlyMap<string, PeerInfo.PeerMetrics>>()
       yield* a.network.setMetricsHook((m) => Queue.offer(calls, m))
       yield* TestClock.adjust("500 millis")
       assert.strictEqual(yield* Queue.size(calls), 0)
@@ -309,7 +308,7 @@ describe("metrics", () => {
       assert.strictEqual(yield* Queue.size(calls), 3)
       const [first] = yield* Queue.takeAll(calls)
       assert.deepStrictEqual([...first!.keys()], [peer.hash])
-      assert.strictEqual(first!.get(peer.hash)?.connectionState, `v${peer.protocol.version}`)
+      assert.strictEqual(first!.get(peer.hash)?.connectionState, `v${peer.version}`)
       // Go's PeerQuality: Go no longer sets it, so it is 0
       assert.strictEqual(first!.get(peer.hash)?.peerQuality, 0)
 

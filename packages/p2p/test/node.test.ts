@@ -24,7 +24,7 @@ describe("nodes over TCP on 127.0.0.1", () => {
           const A = yield* startNode({ protocolVersion: a })
           const B = yield* startNode({ protocolVersion: b })
           const peer = yield* A.network.dial(B.endpoint)
-          assert.strictEqual(peer.protocol.version, settles(a, b))
+          assert.strictEqual(peer.version, settles(a, b))
           assert.strictEqual(
             peer.hash,
             `127.0.0.1:${B.endpoint.port} ${B.network.nodeId.toString(16).padStart(8, "0")}`
@@ -35,7 +35,7 @@ describe("nodes over TCP on 127.0.0.1", () => {
             atB!.hash,
             `127.0.0.1:${A.endpoint.port} ${A.network.nodeId.toString(16).padStart(8, "0")}`
           )
-          assert.strictEqual(atB!.protocol.version, settles(a, b))
+          assert.strictEqual(atB!.version, settles(a, b))
 
           yield* A.network.send(Parcel.make(peer.hash, text(`to B from v${a}`)))
           const [got] = yield* receive(B, 1)

@@ -19,7 +19,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { InputBudget } from "./InputBudget.ts"
-import * as Misbehaviour from "./Misbehaviour.ts"
+import * as Misbehaviour from "../../Misbehaviour.ts"
 import { NodeConfig } from "../node/NodeConfig.ts"
 import type { Peer } from "../peer/Peer.ts"
 

@@ -7,80 +7,23 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Schema, type Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, type Scope } from "effect"
 import type * as Endpoint from "../../Endpoint.ts"
 import type { Handshake } from "../../Handshake.ts"
 import { admitFrame, GRANT_MIN, type InputBudget } from "../guard/InputBudget.ts"
-import * as Misbehaviour from "../guard/Misbehaviour.ts"
 import type { Parcel } from "../../Parcel.ts"
+import * as Misbehaviour from "../../Misbehaviour.ts"
+import { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
 import * as ParcelType from "../../ParcelType.ts"
 import * as PeerHash from "../../PeerHash.ts"
 import type { Protocol } from "../../wire/Protocol.ts"
 import { fingerprint, ResendFilter } from "../node/ResendFilter.ts"
-import { type DropReason, SendQueue } from "./SendQueue.ts"
+import { SendQueue } from "./SendQueue.ts"
 import * as Stackless from "../Stackless.ts"
 import type { Traffic } from "../stats/Traffic.ts"
 import type { Connection } from "../../Transport.ts"
 
-/**
- * Why a peer's connection ended. `Malformed` (invalid data) and `Stalled` (a
- * frame slower than `frameProgressRate`) carry the `misbehaviour` as data;
- * `OverBudget`: it sent a frame that needs more memory than the whole
- * `inputBudget` (a smaller one waits for room instead).
- *
- * @since 0.1.0
- */
-export class PeerClosed extends Schema.TaggedError<PeerClosed>()("PeerClosed", {
-  reason: Schema.Literals([
-    "RemoteClosed",
-    "ReadError",
-    "WriteError",
-    "ReadTimeout",
-    "WriteTimeout",
-    "Malformed",
-    "Stalled",
-    "OverBudget",
-    "Stopped"
-  ]),
-  message: Schema.String,
-  misbehaviour: Schema.optionalKey(Misbehaviour.Misbehaviour)
-}) {}
-
-/**
- * Live metrics of one peer (Go: `PeerMetrics`). Times are Clock milliseconds;
- * rates are per second over the last second.
- *
- * @since 0.1.0
- */
-export interface PeerMetrics {
-  readonly hash: string
-  readonly peerAddress: string
-  readonly momentConnected: number
-  /** Go's `PeerQuality` (int32): always 0, as Go's `GetMetrics` no longer sets it (its quality score is gone). */
-  readonly peerQuality: number
-  readonly lastReceive: number
-  readonly lastSend: number
-  readonly messagesSent: number
-  readonly bytesSent: number
-  readonly messagesReceived: number
-  readonly bytesReceived: number
-  readonly incoming: boolean
-  /** `"regular"` or `"special_config"`. */
-  readonly peerType: string
-  /** The protocol, as Go writes it: `v9`, `v10`, `v11`. */
-  readonly connectionState: string
-  readonly mpsDown: number
-  readonly mpsUp: number
-  readonly bpsDown: number
-  readonly bpsUp: number
-  readonly sendFillRatio: number
-  /** Parcels dropped on the way to this peer, every reason (see `dropsByReason`). */
-  readonly dropped: number
-  /** The drops by reason: `Full` (its send queue overflowed), `Closed` (queued when it ended). */
-  readonly dropsByReason: Readonly<Record<DropReason, number>>
-  /** Bytes of an incomplete frame from it, held or granted by its decoder (counted in `inputBudget`). */
-  readonly inputHeld: number
-}
+export { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
 
 /**
  * What a peer needs from the node's configuration.

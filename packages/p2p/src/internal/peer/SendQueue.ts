@@ -30,13 +30,9 @@
  */
 import { Effect } from "effect"
 import type { Parcel } from "../../Parcel.ts"
+import type { DropReason } from "../../PeerInfo.ts"
 
-/**
- * Why a parcel bound for a peer was dropped.
- *
- * @since 0.1.0
- */
-export type DropReason = "Full" | "Closed"
+export type { DropReason }
 
 /**
  * Control parcels a peer's queue holds before the oldest is dropped.

@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { FrameTooLarge, MalformedFrame } from "../../wire/ProtocolError.ts"
+import { FrameTooLarge, MalformedFrame } from "./wire/ProtocolError.ts"
 
 export {
   /** @since 0.1.0 */
