@@ -23,7 +23,6 @@ import { Rates } from "./Rates.ts"
 import { ResendFilter } from "../node/ResendFilter.ts"
 import { SendQueue } from "./SendQueue.ts"
 import * as Stackless from "../Stackless.ts"
-import type { Traffic } from "../stats/Traffic.ts"
 import type { Connection } from "../../Transport.ts"
 
 export { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
@@ -38,6 +37,18 @@ export interface PeerSettings extends DeadlineSettings, ControlSettings {
   readonly peerResendFilter: boolean
   readonly peerResendBuckets: number
   readonly peerResendInterval: Duration.Duration
+}
+
+/**
+ * Where a peer counts the parcels it receives and sends (the node's
+ * `Traffic`), by type and payload size; declared here so the peer does not
+ * depend on the statistics that depend on it.
+ *
+ * @since 0.1.0
+ */
+export interface ParcelCounts {
+  readonly received: (type: number, bytes: number) => void
+  readonly sent: (type: number, bytes: number) => void
 }
 
 /**
@@ -59,7 +70,7 @@ export interface PeerOptions {
   /** The node's input budget: the peer reserves big frames in it and reports the bytes its decoder holds after each read. */
   readonly budget?: InputBudget<Peer> | undefined
   /** The node's traffic counters, bumped once per parcel (application parcels, sizes). */
-  readonly traffic?: Traffic
+  readonly traffic?: ParcelCounts
 }
 
 /**
@@ -80,7 +91,7 @@ export class Peer {
   readonly resend: ResendFilter | undefined
   /** The node's input budget, which owns what this peer's decoder holds in it. */
   readonly budget: InputBudget<Peer> | undefined
-  readonly traffic: Traffic | undefined
+  readonly traffic: ParcelCounts | undefined
   private readonly isSpecialFn: () => boolean
   private readonly inbox: Inbox
   private readonly control: Control
