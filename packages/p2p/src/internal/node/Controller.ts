@@ -120,177 +120,177 @@ export interface ControllerService {
   readonly shareFor: (exclude: (ep: Endpoint.Endpoint) => boolean) => Effect.Effect<ReadonlyArray<Endpoint.Endpoint>>
 }
 
+/** What the Controller's layer needs. */
+type Requires = NodeConfig | PeerStore | Specials | Guard | Tick
+
 /**
  * @since 0.1.0
  */
 export class Controller extends Context.Service<Controller, ControllerService>()("@catp2p/p2p/Controller") {
-  static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials | Guard | Tick> =
-    Layer.effect(
-      Controller,
-      Effect.gen(function* () {
-        const { config } = yield* NodeConfig
-        const store = yield* PeerStore
-        const specials = yield* Specials
-        const guard = yield* Guard
-        const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
-        const budget = guard.budget
-        // the application's side of the queue: what it takes leaves the input budget
-        const messages = Stream.fromQueue(inbound).pipe(
-          Stream.mapArray((parcels) => {
-            for (const p of parcels) budget.dequeue(p.payload.length)
-            return parcels
-          })
-        )
-        const counters: NodeCounters = {
-          droppedFromNetwork: 0,
-          invalid: 0,
-          peerRequestsTooSoon: 0,
-          refused: 0,
-          rounds: 0,
-          traffic: new Traffic()
-        }
-
-        const shareFor = (exclude: (ep: Endpoint.Endpoint) => boolean) =>
-          Effect.map(store.shuffled(), (peers) => {
-            const out: Array<Endpoint.Endpoint> = []
-            for (const p of peers) {
-              if (out.length >= config.peerShareAmount) break
-              if (!exclude(p.endpoint)) out.push(p.endpoint)
-            }
-            return out
-          })
-
-        const sharing = {
-          shareFor,
-          tooSoon: () => {
-            counters.peerRequestsTooSoon++
-          }
-        }
-
-        // back-pressure from the application queue (see `ControllerService.inbound`)
-        /** Parcels put in the queue. */
-        let delivered = 0
-        /** Parcels the application had taken at the last tick. */
-        let takenAtTick = 0
-        /** Readers waiting for room. */
-        let holding = 0
-        /** The application took nothing for a whole tick while readers waited: drop instead of waiting, as Go does. */
-        let stalled = false
-        const holdForRoom = (app: Parcel.Parcel) => {
-          holding++
-          return Queue.offer(inbound, app).pipe(
-            Effect.tap(() =>
-              Effect.sync(() => {
-                delivered++
-              })
-            ),
-            Effect.onInterrupt(() => Effect.sync(() => budget.dequeue(app.payload.length))),
-            Effect.ensuring(
-              Effect.sync(() => {
-                holding--
-              })
-            ),
-            Effect.asVoid
-          )
-        }
-        /** Drops the older half of the queue (Go's `ParcelChannel` policy), counted. */
-        const dropOlderHalf = Effect.suspend(() => {
-          const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
-          if (drop <= 0) return Effect.void
-          counters.droppedFromNetwork += drop
-          return Effect.map(Queue.takeN(inbound, drop), (dropped) => {
-            for (const p of dropped) budget.dequeue(p.payload.length)
-          })
+  static readonly layer: Layer.Layer<Controller, never, Requires> = Layer.effect(
+    Controller,
+    Effect.gen(function* () {
+      const { config } = yield* NodeConfig
+      const store = yield* PeerStore
+      const specials = yield* Specials
+      const guard = yield* Guard
+      const inbound = yield* Queue.bounded<Parcel.Parcel>(config.channelCapacity)
+      const budget = guard.budget
+      // the application's side of the queue: what it takes leaves the input budget
+      const messages = Stream.fromQueue(inbound).pipe(
+        Stream.mapArray((parcels) => {
+          for (const p of parcels) budget.dequeue(p.payload.length)
+          return parcels
         })
-        /**
-         * Once a tick: the application is stalled when readers waited a whole
-         * tick and it took nothing; then the older half is dropped (releasing
-         * the readers) and, until it takes a parcel again, full queues drop
-         * instead of holding the readers.
-         */
-        const checkStalled = Effect.suspend(() => {
-          const taken = delivered - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
-          const progressed = taken !== takenAtTick
-          takenAtTick = taken
-          if (progressed) {
-            stalled = false
+      )
+      const counters: NodeCounters = {
+        droppedFromNetwork: 0,
+        invalid: 0,
+        peerRequestsTooSoon: 0,
+        refused: 0,
+        rounds: 0,
+        traffic: new Traffic()
+      }
+
+      const shareFor = (exclude: (ep: Endpoint.Endpoint) => boolean) =>
+        Effect.map(store.shuffled(), (peers) => {
+          const out: Array<Endpoint.Endpoint> = []
+          for (const p of peers) {
+            if (out.length >= config.peerShareAmount) break
+            if (!exclude(p.endpoint)) out.push(p.endpoint)
+          }
+          return out
+        })
+
+      const sharing = {
+        shareFor,
+        tooSoon: () => {
+          counters.peerRequestsTooSoon++
+        }
+      }
+
+      // back-pressure from the application queue (see `ControllerService.inbound`)
+      /** Parcels put in the queue. */
+      let delivered = 0
+      /** Parcels the application had taken at the last tick. */
+      let takenAtTick = 0
+      /** Readers waiting for room. */
+      let holding = 0
+      /** The application took nothing for a whole tick while readers waited: drop instead of waiting, as Go does. */
+      let stalled = false
+      const holdForRoom = (app: Parcel.Parcel) => {
+        holding++
+        return Queue.offer(inbound, app).pipe(
+          Effect.tap(() =>
+            Effect.sync(() => {
+              delivered++
+            })
+          ),
+          Effect.onInterrupt(() => Effect.sync(() => budget.dequeue(app.payload.length))),
+          Effect.ensuring(
+            Effect.sync(() => {
+              holding--
+            })
+          ),
+          Effect.asVoid
+        )
+      }
+      /** Drops the older half of the queue (Go's `ParcelChannel` policy), counted. */
+      const dropOlderHalf = Effect.suspend(() => {
+        const drop = Queue.sizeUnsafe(inbound) - Math.floor(config.channelCapacity / 2)
+        if (drop <= 0) return Effect.void
+        counters.droppedFromNetwork += drop
+        return Effect.map(Queue.takeN(inbound, drop), (dropped) => {
+          for (const p of dropped) budget.dequeue(p.payload.length)
+        })
+      })
+      /**
+       * Once a tick: the application is stalled when readers waited a whole
+       * tick and it took nothing; then the older half is dropped (releasing
+       * the readers) and, until it takes a parcel again, full queues drop
+       * instead of holding the readers.
+       */
+      const checkStalled = Effect.suspend(() => {
+        const taken = delivered - counters.droppedFromNetwork - Queue.sizeUnsafe(inbound)
+        const progressed = taken !== takenAtTick
+        takenAtTick = taken
+        if (progressed) {
+          stalled = false
+          return Effect.void
+        }
+        if (holding === 0 || !Queue.isFullUnsafe(inbound)) return Effect.void
+        stalled = true
+        return dropOlderHalf
+      })
+
+      /** The inbox the peers hand application parcels to. */
+      const inbox: Inbox = {
+        deliver: (parcel) => {
+          const app: Parcel.Parcel =
+            parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
+          // counted in the input budget from here (the peer has just
+          // dropped the frame's reservation) until the application takes it
+          budget.enqueue(app.payload.length)
+          if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
+            delivered++
             return Effect.void
           }
-          if (holding === 0 || !Queue.isFullUnsafe(inbound)) return Effect.void
-          stalled = true
-          return dropOlderHalf
-        })
-
-        /** The inbox the peers hand application parcels to. */
-        const inbox: Inbox = {
-          deliver: (parcel) => {
-            const app: Parcel.Parcel =
-              parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
-            // counted in the input budget from here (the peer has just
-            // dropped the frame's reservation) until the application takes it
-            budget.enqueue(app.payload.length)
-            if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
-              delivered++
-              return Effect.void
-            }
-            // full: hold this peer's reader until the application makes room
-            // (TCP flow control then slows the peer), unless the application
-            // is stalled: then drop the older half at once, as Go does
-            if (!stalled) return holdForRoom(app)
-            return Effect.andThen(dropOlderHalf, holdForRoom(app))
-          }
+          // full: hold this peer's reader until the application makes room
+          // (TCP flow control then slows the peer), unless the application
+          // is stalled: then drop the older half at once, as Go does
+          if (!stalled) return holdForRoom(app)
+          return Effect.andThen(dropOlderHalf, holdForRoom(app))
         }
+      }
 
-        const attach: ControllerService["attach"] = (options) =>
-          Loops.run(
-            {
-              connection: options.connection,
-              protocol: options.protocol,
-              handshake: options.handshake,
-              endpoint: options.endpoint,
-              incoming: options.incoming,
-              settings: config,
-              isSpecial: specials.cachedFor(options.endpoint),
-              inbox,
-              sharing,
-              traffic: counters.traffic,
-              budget: guard.budget
-            },
-            (peer) =>
-              Effect.gen(function* () {
-                const replaced = store.add(peer)
-                if (replaced !== undefined) yield* replaced.stop("Stopped", "replaced by a new connection")
-                yield* Effect.addFinalizer(() =>
-                  Effect.sync(() => {
-                    store.remove(peer)
-                    counters.traffic.retire(peer)
-                  })
-                )
-                // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
-                if (options.handshake.type === ParcelType.PeerRequest) yield* peer.answerPeerRequest()
-                if (options.onStart) yield* options.onStart(peer)
-              })
-          ).pipe(
-            Effect.tap((closed) => {
-              if (closed.reason === "Malformed") counters.invalid++
-              // misbehaviour (invalid data, a stalled frame): counted, and invalid data discourages the IP
-              return closed.misbehaviour === undefined
-                ? Effect.void
-                : guard.report(options.endpoint.ip, closed.misbehaviour, specials.isSpecial(options.endpoint))
-            }),
-            tracePeer(options)
-          )
-
-        // once a tick: the application queue's stall check, then each peer's
-        // deadlines, ping and rates (see `Peer.maintain`)
-        const tick = yield* Tick
-        yield* tick.register((now) =>
-          Effect.andThen(checkStalled, () =>
-            Effect.forEach(store.all(), (peer) => peer.maintain(now), { discard: true })
-          )
+      const attach: ControllerService["attach"] = (options) =>
+        Loops.run(
+          {
+            connection: options.connection,
+            protocol: options.protocol,
+            handshake: options.handshake,
+            endpoint: options.endpoint,
+            incoming: options.incoming,
+            settings: config,
+            isSpecial: specials.cachedFor(options.endpoint),
+            inbox,
+            sharing,
+            traffic: counters.traffic,
+            budget: guard.budget
+          },
+          (peer) =>
+            Effect.gen(function* () {
+              const replaced = store.add(peer)
+              if (replaced !== undefined) yield* replaced.stop("Stopped", "replaced by a new connection")
+              yield* Effect.addFinalizer(() =>
+                Effect.sync(() => {
+                  store.remove(peer)
+                  counters.traffic.retire(peer)
+                })
+              )
+              // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
+              if (options.handshake.type === ParcelType.PeerRequest) yield* peer.answerPeerRequest()
+              if (options.onStart) yield* options.onStart(peer)
+            })
+        ).pipe(
+          Effect.tap((closed) => {
+            if (closed.reason === "Malformed") counters.invalid++
+            // misbehaviour (invalid data, a stalled frame): counted, and invalid data discourages the IP
+            return closed.misbehaviour === undefined
+              ? Effect.void
+              : guard.report(options.endpoint.ip, closed.misbehaviour, specials.isSpecial(options.endpoint))
+          }),
+          tracePeer(options)
         )
 
-        return Controller.of({ inbound, messages, counters, attach, shareFor })
-      })
-    )
+      // once a tick: the application queue's stall check, then each peer's
+      // deadlines, ping and rates (see `Peer.maintain`)
+      const tick = yield* Tick
+      yield* tick.register((now) =>
+        Effect.andThen(checkStalled, () => Effect.forEach(store.all(), (peer) => peer.maintain(now), { discard: true }))
+      )
+
+      return Controller.of({ inbound, messages, counters, attach, shareFor })
+    })
+  )
 }
