@@ -32,6 +32,7 @@ import { Round } from "./internal/cat/Round.ts"
 import { Router } from "./internal/node/Router.ts"
 import { Seeds } from "./internal/cat/Seeds.ts"
 import { Specials } from "./internal/node/Specials.ts"
+import { Tick } from "./internal/node/Tick.ts"
 import { TcpTransport } from "./TcpTransport.ts"
 import type { Transport, TransportError } from "./Transport.ts"
 
@@ -108,9 +109,11 @@ export function layerWith(
     Specials.layer(config.special),
     transport
   )
-  const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache, Guard.layer), base)
+  const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache, Guard.layer, Tick.layer), base)
   const controller = Layer.provideMerge(Controller.layer, withSources)
-  const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Listener.layer, Round.layer), controller)
+  // the Dialer announces the port the Listener bound
+  const listener = Layer.provideMerge(Listener.layer, controller)
+  const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Round.layer), listener)
   const cat = Layer.provideMerge(Replenish.layer, parts)
   const node = Layer.provideMerge(Network.layer, cat)
   if (sources.metrics === undefined || sources.metrics === false) return node

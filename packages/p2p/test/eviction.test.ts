@@ -96,14 +96,14 @@ describe("Eviction.isCandidate", () => {
 describe("InputBudget", () => {
   it("grants a frame only when it fits, counts the application queue, and wakes waiters when room is freed", () => {
     const budget = new InputBudget(100)
-    const a = { inputHeld: 0 }
-    const b = { inputHeld: 0 }
-    const c = { inputHeld: 0 }
+    const a = {}
+    const b = {}
+    const c = {}
     budget.hold(a, 10)
     expect(budget.reserve(b, 60)).toBe(true)
     // 10 + 60 + 50 > 100: c must wait
     expect(budget.reserve(c, 50)).toBe(false)
-    expect(c.inputHeld).toBe(0)
+    expect(budget.heldBy(c)).toBe(0)
     let woken = 0
     budget.onRoom(() => woken++)
     // b's frame completes: its parcel goes to the application queue, then b holds nothing
@@ -131,7 +131,7 @@ describe("InputBudget", () => {
         fc.array(fc.tuple(fc.nat({ max: 5 }), fc.nat({ max: 1000 }), fc.nat({ max: 2 })), { maxLength: 200 }),
         (ops) => {
           const budget = new InputBudget(1500)
-          const holders = Array.from({ length: 5 }, () => ({ inputHeld: 0 }))
+          const holders = Array.from({ length: 5 }, (): object => ({}))
           const queued: Array<number> = []
           for (const [i, bytes, op] of ops) {
             if (i === 5) {
@@ -143,16 +143,16 @@ describe("InputBudget", () => {
             const h = holders[i]!
             if (op === 0) budget.release(h)
             else if (op === 1) budget.reserve(h, bytes)
-            else if (h.inputHeld > 0) {
+            else if (budget.heldBy(h) > 0) {
               // the frame is handed on: its bytes move to the application queue
-              const n = h.inputHeld
+              const n = budget.heldBy(h)
               budget.release(h)
               if (budget.reserve(h, 0)) {
                 budget.enqueue(n)
                 queued.push(n)
               }
             }
-            const sum = holders.reduce((s, x) => s + x.inputHeld, 0) + queued.reduce((s, x) => s + x, 0)
+            const sum = holders.reduce((s, x) => s + budget.heldBy(x), 0) + queued.reduce((s, x) => s + x, 0)
             expect(budget.total).toBe(sum)
             expect(budget.queued).toBe(queued.reduce((s, x) => s + x, 0))
             expect(budget.total).toBeLessThanOrEqual(1500)

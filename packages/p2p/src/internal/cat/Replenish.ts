@@ -37,7 +37,6 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Random, Result } from "effect"
 import { Bans } from "../guard/Bans.ts"
-import { Controller } from "../node/Controller.ts"
 import { Dialer } from "../node/Dialer.ts"
 import * as Endpoint from "../../Endpoint.ts"
 import { NodeConfig } from "../node/NodeConfig.ts"
@@ -65,7 +64,7 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
   static readonly layer: Layer.Layer<
     Replenish,
     never,
-    NodeConfig | PeerStore | Bans | Specials | Controller | Dialer | Seeds | Round
+    NodeConfig | PeerStore | Bans | Specials | Dialer | Seeds | Round
   > = Layer.effect(
     Replenish,
     Effect.gen(function* () {
@@ -73,7 +72,6 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
       const store = yield* PeerStore
       const bans = yield* Bans
       const specials = yield* Specials
-      const controller = yield* Controller
       const dialer = yield* Dialer
       const seeds = yield* Seeds
       const round = yield* Round
@@ -104,7 +102,7 @@ export class Replenish extends Context.Service<Replenish, { readonly pass: Effec
         const candidates = store.all().filter((p) => now - p.lastPeerSend >= requestInterval)
         if (candidates.length === 0) return []
         const peer = candidates[yield* Random.nextIntBetween(0, candidates.length, { halfOpen: true })]!
-        const reply = yield* controller.requestPeers(peer, config.peerShareTimeout)
+        const reply = yield* peer.requestPeers(config.peerShareTimeout)
         if (reply === undefined) return []
         const parsed = peer.protocol.parsePeerShare(reply.payload)
         if (Result.isFailure(parsed)) {

@@ -41,16 +41,14 @@ import type { Protocol } from "../../wire/Protocol.ts"
 export const GRANT_MIN = 65_536
 
 /**
- * What the budget tracks: a peer, by the bytes its decoder holds or reserved.
+ * What the budget tracks: a peer (any object), by the bytes its decoder holds
+ * or reserved. The budget owns those figures: a holder asks
+ * {@link InputBudget.heldBy} and {@link InputBudget.isWaiting}, it writes
+ * nothing.
  *
  * @since 0.1.0
  */
-export interface Holder {
-  /** Bytes this holder's decoder holds or has reserved, as last reported. */
-  inputHeld: number
-  /** Whether it waits for room (then it reads nothing, and no deadline runs against it). */
-  waitingForBudget?: boolean
-}
+export type Holder = object
 
 /**
  * @since 0.1.0
@@ -68,9 +66,23 @@ export class InputBudget<H extends Holder = Holder> {
   /** The largest total seen. */
   peak = 0
   private readonly waiters = new Set<() => void>()
+  /** Bytes each holder's decoder holds or has reserved, as last reported (absent: 0). */
+  private readonly held = new Map<H, number>()
+  /** Holders waiting for room. */
+  private readonly waiting = new Set<H>()
 
   constructor(limit: number) {
     this.limit = limit
+  }
+
+  /** Bytes `holder`'s decoder holds or has reserved, as last reported. */
+  heldBy(holder: H): number {
+    return this.held.get(holder) ?? 0
+  }
+
+  /** Whether `holder` waits for room (then it reads nothing, and no deadline runs against it). */
+  isWaiting(holder: H): boolean {
+    return this.waiting.has(holder)
   }
 
   /** Records that `holder` now holds `bytes` (unreserved bytes, or what is left once a frame is handed on). */
@@ -84,7 +96,7 @@ export class InputBudget<H extends Holder = Holder> {
    * otherwise (wait with {@link onRoom} and try again).
    */
   reserve(holder: H, bytes: number): boolean {
-    if (this.total - holder.inputHeld + bytes > this.limit) return false
+    if (this.total - this.heldBy(holder) + bytes > this.limit) return false
     this.set(holder, bytes)
     return true
   }
@@ -92,6 +104,13 @@ export class InputBudget<H extends Holder = Holder> {
   /** Forgets a holder (its connection ended). */
   release(holder: H): void {
     this.set(holder, 0)
+    this.waiting.delete(holder)
+  }
+
+  /** Marks `holder` as waiting for room, or no longer (see {@link admitFrame}). */
+  wait(holder: H, waiting: boolean): void {
+    if (waiting) this.waiting.add(holder)
+    else this.waiting.delete(holder)
   }
 
   /** Counts a parcel's payload put in the application queue. */
@@ -115,9 +134,11 @@ export class InputBudget<H extends Holder = Holder> {
   }
 
   private set(holder: H, bytes: number): void {
-    const delta = bytes - holder.inputHeld
-    holder.inputHeld = bytes
-    this.add(delta)
+    const before = this.held.get(holder) ?? 0
+    if (bytes === before) return
+    if (bytes === 0) this.held.delete(holder)
+    else this.held.set(holder, bytes)
+    this.add(bytes - before)
   }
 
   private add(delta: number): void {
@@ -153,7 +174,7 @@ export const admitFrame = <H extends Holder>(
     }
     const record = Effect.sync(() => {
       if (wanted > 0) protocol.grantFrame()
-      if (holder.inputHeld !== protocol.held) budget.hold(holder, protocol.held)
+      budget.hold(holder, protocol.held)
       return true
     })
     if (wanted === 0 || budget.reserve(holder, wanted)) return record
@@ -162,7 +183,7 @@ export const admitFrame = <H extends Holder>(
       return Effect.succeed(false)
     }
     budget.waited++
-    holder.waitingForBudget = true
+    budget.wait(holder, true)
     const attempt: Effect.Effect<void> = Effect.suspend(() =>
       budget.reserve(holder, wanted)
         ? Effect.void
@@ -174,12 +195,5 @@ export const admitFrame = <H extends Holder>(
             Effect.andThen(attempt)
           )
     )
-    return attempt.pipe(
-      Effect.ensuring(
-        Effect.sync(() => {
-          holder.waitingForBudget = false
-        })
-      ),
-      Effect.andThen(record)
-    )
+    return attempt.pipe(Effect.ensuring(Effect.sync(() => budget.wait(holder, false))), Effect.andThen(record))
   })

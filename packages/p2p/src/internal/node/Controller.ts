@@ -1,29 +1,29 @@
 /**
  * The node's core (Go: `controller`): it attaches handshaken connections as
- * peers, handles the p2p parcels they send (Ping, Peer-Request,
- * Peer-Response) and passes application parcels to the application, and
- * once a second pings idle peers and updates rates.
+ * peers and is the inbox they hand application parcels to; each peer runs
+ * its own control protocol, deadlines and rates (see `Peer`), which the
+ * node's one tick (`Tick`) drives through this module once a tick, after the
+ * application queue's stall check.
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Layer, Queue, Schedule, Stream } from "effect"
+import { Context, Effect, Layer, Queue, Stream } from "effect"
+import type { Inbox } from "../peer/Control.ts"
 import type * as Endpoint from "../../Endpoint.ts"
 import { Guard } from "../guard/Guard.ts"
 import type { Handshake } from "../../Handshake.ts"
 import { NodeConfig } from "./NodeConfig.ts"
 import type * as Parcel from "../../Parcel.ts"
 import * as ParcelType from "../../ParcelType.ts"
-import * as PeerModule from "../peer/Peer.ts"
+import * as Loops from "../peer/Loops.ts"
+import type * as PeerModule from "../peer/Peer.ts"
 import * as PeerHash from "../../PeerHash.ts"
 import { PeerStore } from "./PeerStore.ts"
 import type { Protocol } from "../../wire/Protocol.ts"
 import { Specials } from "./Specials.ts"
+import { Tick } from "./Tick.ts"
 import { Traffic } from "../stats/Traffic.ts"
 import type { Connection } from "../../Transport.ts"
-
-const PING = new TextEncoder().encode("Ping")
-const PONG = new TextEncoder().encode("Pong")
-const PEER_REQUEST = new TextEncoder().encode("Peer Request")
 
 /** A peer's lifetime as a root `p2p.peer` span (ending with why it closed), its logs annotated with its hash. */
 const tracePeer =
@@ -118,18 +118,19 @@ export interface ControllerService {
   }) => Effect.Effect<PeerModule.PeerClosed>
   /** Endpoints to offer a peer (or a refused connection): up to `peerShareAmount` random peers, none that `exclude` matches. */
   readonly shareFor: (exclude: (ep: Endpoint.Endpoint) => boolean) => Effect.Effect<ReadonlyArray<Endpoint.Endpoint>>
-  /** Sends `peer` a Peer-Request and waits up to `timeout` for its Peer-Response (for replenishing). */
-  readonly requestPeers: (peer: PeerModule.Peer, timeout: Duration.Input) => Effect.Effect<Parcel.Parcel | undefined>
 }
+
+/** What the Controller's layer needs. */
+type Requires = NodeConfig | PeerStore | Specials | Guard | Tick
 
 /**
  * @since 0.1.0
  */
 export class Controller extends Context.Service<Controller, ControllerService>()("@catp2p/p2p/Controller") {
-  static readonly layer: Layer.Layer<Controller, never, NodeConfig | PeerStore | Specials | Guard> = Layer.effect(
+  static readonly layer: Layer.Layer<Controller, never, Requires> = Layer.effect(
     Controller,
     Effect.gen(function* () {
-      const { config, tick } = yield* NodeConfig
+      const { config } = yield* NodeConfig
       const store = yield* PeerStore
       const specials = yield* Specials
       const guard = yield* Guard
@@ -150,8 +151,6 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         rounds: 0,
         traffic: new Traffic()
       }
-      const shareWaiters = new Map<string, Deferred.Deferred<Parcel.Parcel>>()
-      const requestInterval = Duration.toMillis(config.peerRequestInterval)
 
       const shareFor = (exclude: (ep: Endpoint.Endpoint) => boolean) =>
         Effect.map(store.shuffled(), (peers) => {
@@ -163,17 +162,12 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           return out
         })
 
-      const answerPeerRequest = Effect.fnUntraced(function* (peer: PeerModule.Peer) {
-        const now = yield* Clock.currentTimeMillis
-        if (now - peer.lastPeerRequest < requestInterval) {
+      const sharing = {
+        shareFor,
+        tooSoon: () => {
           counters.peerRequestsTooSoon++
-          return yield* Effect.logDebug("peer request too soon").pipe(Effect.annotateLogs("peer", peer.hash))
         }
-        peer.lastPeerRequest = now
-        const own = peer.endpoint
-        const payload = peer.protocol.makePeerShare(yield* shareFor((ep) => ep.ip === own.ip && ep.port === own.port))
-        if (payload.length > 0) peer.sendControl({ type: ParcelType.PeerResponse, address: "", payload })
-      })
+      }
 
       // back-pressure from the application queue (see `ControllerService.inbound`)
       /** Parcels put in the queue. */
@@ -229,44 +223,28 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         return dropOlderHalf
       })
 
-      const onParcel = (peer: PeerModule.Peer, parcel: Parcel.Parcel): Effect.Effect<void> => {
-        switch (parcel.type) {
-          case ParcelType.Message:
-          case ParcelType.MessagePart: {
-            const app: Parcel.Parcel =
-              parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
-            // counted in the input budget from here (the peer has just
-            // dropped the frame's reservation) until the application takes it
-            budget.enqueue(app.payload.length)
-            if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
-              delivered++
-              return Effect.void
-            }
-            // full: hold this peer's reader until the application makes room
-            // (TCP flow control then slows the peer), unless the application
-            // is stalled: then drop the older half at once, as Go does
-            if (!stalled) return holdForRoom(app)
-            return Effect.andThen(dropOlderHalf, holdForRoom(app))
-          }
-          case ParcelType.Ping:
-            peer.sendControl({ type: ParcelType.Pong, address: "", payload: PONG })
+      /** The inbox the peers hand application parcels to. */
+      const inbox: Inbox = {
+        deliver: (parcel) => {
+          const app: Parcel.Parcel =
+            parcel.type === ParcelType.Message ? parcel : { ...parcel, type: ParcelType.Message }
+          // counted in the input budget from here (the peer has just
+          // dropped the frame's reservation) until the application takes it
+          budget.enqueue(app.payload.length)
+          if (holding === 0 && Queue.offerUnsafe(inbound, app)) {
+            delivered++
             return Effect.void
-          case ParcelType.PeerRequest:
-            return answerPeerRequest(peer)
-          case ParcelType.PeerResponse: {
-            const waiter = shareWaiters.get(peer.hash)
-            if (waiter === undefined) return Effect.void
-            // an answer we asked for: the peer is useful (see `Eviction`)
-            peer.lastPeerShare = peer.lastReceive
-            return Effect.asVoid(Deferred.succeed(waiter, parcel))
           }
-          default:
-            return Effect.void
+          // full: hold this peer's reader until the application makes room
+          // (TCP flow control then slows the peer), unless the application
+          // is stalled: then drop the older half at once, as Go does
+          if (!stalled) return holdForRoom(app)
+          return Effect.andThen(dropOlderHalf, holdForRoom(app))
         }
       }
 
       const attach: ControllerService["attach"] = (options) =>
-        PeerModule.run(
+        Loops.run(
           {
             connection: options.connection,
             protocol: options.protocol,
@@ -275,7 +253,8 @@ export class Controller extends Context.Service<Controller, ControllerService>()
             incoming: options.incoming,
             settings: config,
             isSpecial: specials.cachedFor(options.endpoint),
-            onParcel,
+            inbox,
+            sharing,
             traffic: counters.traffic,
             budget: guard.budget
           },
@@ -290,7 +269,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
                 })
               )
               // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
-              if (options.handshake.type === ParcelType.PeerRequest) yield* answerPeerRequest(peer)
+              if (options.handshake.type === ParcelType.PeerRequest) yield* peer.answerPeerRequest()
               if (options.onStart) yield* options.onStart(peer)
             })
         ).pipe(
@@ -304,49 +283,14 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           tracePeer(options)
         )
 
-      const requestPeers: ControllerService["requestPeers"] = (peer, timeout) =>
-        Effect.gen(function* () {
-          // listen before asking: the answer can come back before this fiber runs again
-          const waiter = yield* Deferred.make<Parcel.Parcel>()
-          shareWaiters.set(peer.hash, waiter)
-          peer.lastPeerSend = yield* Clock.currentTimeMillis
-          peer.sendControl({ type: ParcelType.PeerRequest, address: "", payload: PEER_REQUEST })
-          return yield* Deferred.await(waiter).pipe(Effect.timeoutOption(timeout))
-        }).pipe(
-          Effect.map((o) => (o._tag === "Some" ? o.value : undefined)),
-          Effect.ensuring(Effect.sync(() => shareWaiters.delete(peer.hash)))
-        )
+      // once a tick: the application queue's stall check, then each peer's
+      // deadlines, ping and rates (see `Peer.maintain`)
+      const tick = yield* Tick
+      yield* tick.register((now) =>
+        Effect.andThen(checkStalled, () => Effect.forEach(store.all(), (peer) => peer.maintain(now), { discard: true }))
+      )
 
-      // once a second: enforce read/write deadlines, ping peers we have not
-      // written to for pingInterval, update rates
-      const pingAfter = Duration.toMillis(config.pingInterval)
-      const readDeadline = Duration.toMillis(config.readDeadline)
-      const writeDeadline = Duration.toMillis(config.writeDeadline)
-      yield* Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        yield* checkStalled
-        for (const peer of store.all()) {
-          peer.tick(now)
-          const late = peer.overdue(now, readDeadline, writeDeadline)
-          if (late !== undefined) {
-            yield* peer.stop(
-              late,
-              late === "ReadTimeout"
-                ? "no data within the read deadline"
-                : late === "Stalled"
-                  ? (peer.stalledBy?.message ?? "frame stalled")
-                  : "a write took longer than the write deadline",
-              late === "Stalled" ? peer.stalledBy : undefined
-            )
-            continue
-          }
-          if (now - peer.lastSend > pingAfter && peer.queue.size === 0) {
-            peer.sendControl({ type: ParcelType.Ping, address: "", payload: PING })
-          }
-        }
-      }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
-
-      return Controller.of({ inbound, messages, counters, attach, shareFor, requestPeers })
+      return Controller.of({ inbound, messages, counters, attach, shareFor })
     })
   )
 }

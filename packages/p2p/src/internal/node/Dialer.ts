@@ -23,21 +23,11 @@
  *
  * @since 0.1.0
  */
-import {
-  Clock,
-  Context,
-  Deferred,
-  Duration,
-  Effect,
-  type Fiber,
-  FiberSet,
-  Layer,
-  Random,
-  Schedule,
-  Schema
-} from "effect"
+import { Clock, Context, Deferred, Duration, Effect, type Fiber, FiberSet, Layer, Random, Schema } from "effect"
 import { Bans } from "../guard/Bans.ts"
 import { Controller } from "./Controller.ts"
+import { Listener } from "./Listener.ts"
+import { Tick } from "./Tick.ts"
 import * as Endpoint from "../../Endpoint.ts"
 import { Guard } from "../guard/Guard.ts"
 import { HandshakeError, Timeout } from "../../Handshake.ts"
@@ -120,73 +110,78 @@ export interface DialerService {
  * @since 0.1.0
  */
 export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2p/Dialer") {
-  static readonly layer: Layer.Layer<Dialer, never, Transport | NodeConfig | Bans | Controller | Specials | Guard> =
-    Layer.effect(
-      Dialer,
-      Effect.gen(function* () {
-        const transport = yield* Transport
-        const { config, negotiation, instanceId, tick } = yield* NodeConfig
-        const bans = yield* Bans
-        const controller = yield* Controller
-        const specials = yield* Specials
-        const guard = yield* Guard
-        const connecting = Traffic.connecting(controller.counters.traffic)
-        const fibers = yield* FiberSet.make<void>()
-        /** Outgoing handshakes in progress. */
-        const inflight = new Set<Handshaking>()
-        const redial = Duration.toMillis(config.redialInterval)
-        /** endpoint → when it may be dialed again, and consecutive failures */
-        const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
+  static readonly layer: Layer.Layer<
+    Dialer,
+    never,
+    Transport | NodeConfig | Listener | Bans | Controller | Specials | Guard | Tick
+  > = Layer.effect(
+    Dialer,
+    Effect.gen(function* () {
+      const transport = yield* Transport
+      const { config, instanceId } = yield* NodeConfig
+      // the port our handshakes announce is the one the Listener bound
+      const { negotiation } = yield* Listener
+      const bans = yield* Bans
+      const controller = yield* Controller
+      const specials = yield* Specials
+      const guard = yield* Guard
+      const connecting = Traffic.connecting(controller.counters.traffic)
+      const fibers = yield* FiberSet.make<void>()
+      /** Outgoing handshakes in progress. */
+      const inflight = new Set<Handshaking>()
+      const redial = Duration.toMillis(config.redialInterval)
+      /** endpoint → when it may be dialed again, and consecutive failures */
+      const attempts = new Map<string, { readonly next: number; readonly failures: number }>()
 
-        const messages = {
-          Banned: "endpoint is banned",
-          Discouraged: "address sent invalid data recently",
-          TooSoon: "dialed too recently"
-        } as const
-        /** Why `ep` may not be dialed now, or undefined; builds no error, as `canDial` runs often. */
-        const blocked = (ep: Endpoint.Endpoint, now: number): keyof typeof messages | undefined => {
-          if (bans.isBannedEndpoint(ep, now)) return "Banned"
-          if (guard.isDiscouraged(ep.ip, now) && !specials.isSpecial(ep)) return "Discouraged"
-          const a = attempts.get(Endpoint.format(ep))
-          if (a === undefined || now >= a.next) return undefined
-          // a special peer is redialed at once after it was connected (only
-          // failures make it wait), so it is never left out for redialInterval
-          const waitsAfterSuccess = !(a.failures === 0 && a.next !== Number.POSITIVE_INFINITY && specials.isSpecial(ep))
-          return waitsAfterSuccess ? "TooSoon" : undefined
+      const messages = {
+        Banned: "endpoint is banned",
+        Discouraged: "address sent invalid data recently",
+        TooSoon: "dialed too recently"
+      } as const
+      /** Why `ep` may not be dialed now, or undefined; builds no error, as `canDial` runs often. */
+      const blocked = (ep: Endpoint.Endpoint, now: number): keyof typeof messages | undefined => {
+        if (bans.isBannedEndpoint(ep, now)) return "Banned"
+        if (guard.isDiscouraged(ep.ip, now) && !specials.isSpecial(ep)) return "Discouraged"
+        const a = attempts.get(Endpoint.format(ep))
+        if (a === undefined || now >= a.next) return undefined
+        // a special peer is redialed at once after it was connected (only
+        // failures make it wait), so it is never left out for redialInterval
+        const waitsAfterSuccess = !(a.failures === 0 && a.next !== Number.POSITIVE_INFINITY && specials.isSpecial(ep))
+        return waitsAfterSuccess ? "TooSoon" : undefined
+      }
+
+      const record = Effect.fnUntraced(function* (key: string, outcome: "connected" | "rejected" | "failed") {
+        const now = yield* Clock.currentTimeMillis
+        if (outcome === "connected") {
+          attempts.set(key, { next: now + redial, failures: 0 })
+          return
         }
+        if (outcome === "rejected") {
+          // alive but full: it may make room soon (eviction, rounds)
+          attempts.set(key, {
+            next: now + Math.min(redial, REJECTED_RETRY_MS * (yield* Random.nextBetween(0.75, 1.25))),
+            failures: 0
+          })
+          return
+        }
+        const failures = (attempts.get(key)?.failures ?? 0) + 1
+        const base = Math.min(redial, 1000 * 2 ** Math.min(failures - 1, 30))
+        const jitter = yield* Random.nextBetween(0.75, 1.25)
+        attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
+      })
 
-        const record = Effect.fnUntraced(function* (key: string, outcome: "connected" | "rejected" | "failed") {
-          const now = yield* Clock.currentTimeMillis
-          if (outcome === "connected") {
-            attempts.set(key, { next: now + redial, failures: 0 })
-            return
-          }
-          if (outcome === "rejected") {
-            // alive but full: it may make room soon (eviction, rounds)
-            attempts.set(key, {
-              next: now + Math.min(redial, REJECTED_RETRY_MS * (yield* Random.nextBetween(0.75, 1.25))),
-              failures: 0
-            })
-            return
-          }
-          const failures = (attempts.get(key)?.failures ?? 0) + 1
-          const base = Math.min(redial, 1000 * 2 ** Math.min(failures - 1, 30))
-          const jitter = yield* Random.nextBetween(0.75, 1.25)
-          attempts.set(key, { next: now + Math.min(redial, base * jitter), failures })
-        })
-
-        // The handshake deadline, once a tick: a dial past it fails with
-        // `Timeout` and its fiber is interrupted (which closes the connection).
-        // A timer and a race per dial (two fibers) cost more than the handshake.
-        const handshakeTimeout = Duration.toMillis(config.handshakeTimeout)
-        const timedOut = Stackless.make(
-          () =>
-            new HandshakeError({
-              reason: new Timeout({ message: `no handshake within ${Duration.format(config.handshakeTimeout)}` })
-            })
-        )
-        yield* Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
+      // The handshake deadline, once a node tick: a dial past it fails with
+      // `Timeout` and its fiber is interrupted (which closes the connection).
+      // A timer and a race per dial (two fibers) cost more than the handshake.
+      const handshakeTimeout = Duration.toMillis(config.handshakeTimeout)
+      const timedOut = Stackless.make(
+        () =>
+          new HandshakeError({
+            reason: new Timeout({ message: `no handshake within ${Duration.format(config.handshakeTimeout)}` })
+          })
+      )
+      yield* (yield* Tick).register((now) =>
+        Effect.gen(function* () {
           for (const h of inflight) {
             if (now - h.since < handshakeTimeout) continue
             inflight.delete(h)
@@ -194,104 +189,102 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
             yield* Deferred.fail(h.result, timedOut)
             h.fiber.interruptUnsafe()
           }
-        }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
+        })
+      )
 
-        const canDial = (ep: Endpoint.Endpoint) =>
-          Effect.map(Clock.currentTimeMillis, (now) => blocked(ep, now) === undefined)
+      const canDial = (ep: Endpoint.Endpoint) =>
+        Effect.map(Clock.currentTimeMillis, (now) => blocked(ep, now) === undefined)
 
-        const dial = Effect.fnUntraced(function* (ep: Endpoint.Endpoint) {
-          const key = Endpoint.format(ep)
-          const now = yield* Clock.currentTimeMillis
-          const refused = blocked(ep, now)
-          if (refused !== undefined) {
-            return yield* Stackless.make(
-              () => new DialError({ reason: refused, endpoint: key, message: messages[refused] })
-            )
-          }
-          if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
-          // until this dial ends, nobody else dials the endpoint
-          attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
-          const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
-          const connectAndRun = Effect.gen(function* () {
-            const { connection, settled } = yield* connecting(
-              Effect.gen(function* () {
-                const connection = yield* transport
-                  .connect(
-                    { host: ep.ip, port: Number(ep.port) },
-                    { timeout: config.dialTimeout, bindHost: WILDCARD.has(config.bindIp) ? undefined : config.bindIp }
-                  )
-                  .pipe(
-                    Effect.mapError((e) =>
-                      Stackless.make(
-                        () =>
-                          new DialError({
-                            reason:
-                              e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
-                            endpoint: key,
-                            message: e.message
-                          })
-                      )
+      const dial = Effect.fnUntraced(function* (ep: Endpoint.Endpoint) {
+        const key = Endpoint.format(ep)
+        const now = yield* Clock.currentTimeMillis
+        const refused = blocked(ep, now)
+        if (refused !== undefined) {
+          return yield* Stackless.make(
+            () => new DialError({ reason: refused, endpoint: key, message: messages[refused] })
+          )
+        }
+        if (attempts.size > 4096) for (const [k, a] of attempts) if (now >= a.next) attempts.delete(k)
+        // until this dial ends, nobody else dials the endpoint
+        attempts.set(key, { next: Number.POSITIVE_INFINITY, failures: attempts.get(key)?.failures ?? 0 })
+        const result = yield* Deferred.make<Peer, DialError | HandshakeError>()
+        const connectAndRun = Effect.gen(function* () {
+          const { connection, settled } = yield* connecting(
+            Effect.gen(function* () {
+              const connection = yield* transport
+                .connect(
+                  { host: ep.ip, port: Number(ep.port) },
+                  { timeout: config.dialTimeout, bindHost: WILDCARD.has(config.bindIp) ? undefined : config.bindIp }
+                )
+                .pipe(
+                  Effect.mapError((e) =>
+                    Stackless.make(
+                      () =>
+                        new DialError({
+                          reason:
+                            e.reason === "Timeout" ? "Timeout" : e.reason === "Refused" ? "Refused" : "Unreachable",
+                          endpoint: key,
+                          message: e.message
+                        })
                     )
                   )
-                // the deadline is the sweep's (below): no timer per dial
-                const handshaking: Handshaking = {
-                  key,
-                  since: yield* Clock.currentTimeMillis,
-                  fiber: yield* Effect.fiber,
-                  result
-                }
-                inflight.add(handshaking)
-                const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, undefined).pipe(
-                  Effect.ensuring(Effect.sync(() => inflight.delete(handshaking)))
                 )
-                return { connection, settled }
-              })
-            )
-            yield* controller.attach({
-              connection,
-              protocol: settled.protocol,
-              handshake: settled.handshake,
-              endpoint: ep,
-              incoming: false,
-              onStart: (peer) => Effect.andThen(record(key, "connected"), Deferred.succeed(result, peer))
+              // the deadline is the sweep's (below): no timer per dial
+              const handshaking: Handshaking = {
+                key,
+                since: yield* Clock.currentTimeMillis,
+                fiber: yield* Effect.fiber,
+                result
+              }
+              inflight.add(handshaking)
+              const settled = yield* HandshakeFlow.outgoing(connection, negotiation, instanceId, undefined).pipe(
+                Effect.ensuring(Effect.sync(() => inflight.delete(handshaking)))
+              )
+              return { connection, settled }
             })
-          })
-          yield* FiberSet.run(
-            fibers,
-            Effect.scoped(connectAndRun).pipe(
-              Effect.catch((e: DialError | HandshakeError) =>
-                Effect.gen(function* () {
-                  yield* record(
-                    key,
-                    e._tag === "HandshakeError" && e.reason._tag === "Rejected" ? "rejected" : "failed"
-                  )
-                  if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
-                    bans.banEndpoint(ep, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
-                  }
-                  if (e._tag === "HandshakeError" && e.reason._tag === "Malformed") {
-                    const m = new MalformedHandshake({ message: e.reason.message })
-                    yield* guard.report(ep.ip, m, specials.isSpecial(ep))
-                  }
-                  yield* Deferred.fail(result, e)
-                })
-              ),
-              // never leave the caller waiting (e.g. the node stops mid-dial)
-              Effect.ensuring(
-                Effect.andThen(
-                  Effect.sync(() => {
-                    const a = attempts.get(key)
-                    if (a !== undefined && a.next === Number.POSITIVE_INFINITY) attempts.delete(key)
-                  }),
-                  Deferred.interrupt(result)
-                )
-              ),
-              Effect.annotateLogs({ endpoint: key })
-            )
           )
-          return yield* Deferred.await(result)
+          yield* controller.attach({
+            connection,
+            protocol: settled.protocol,
+            handshake: settled.handshake,
+            endpoint: ep,
+            incoming: false,
+            onStart: (peer) => Effect.andThen(record(key, "connected"), Deferred.succeed(result, peer))
+          })
         })
-
-        return Dialer.of({ dial: (ep) => traceDial(dial(ep), ep), canDial })
+        yield* FiberSet.run(
+          fibers,
+          Effect.scoped(connectAndRun).pipe(
+            Effect.catch((e: DialError | HandshakeError) =>
+              Effect.gen(function* () {
+                yield* record(key, e._tag === "HandshakeError" && e.reason._tag === "Rejected" ? "rejected" : "failed")
+                if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
+                  bans.banEndpoint(ep, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
+                }
+                if (e._tag === "HandshakeError" && e.reason._tag === "Malformed") {
+                  const m = new MalformedHandshake({ message: e.reason.message })
+                  yield* guard.report(ep.ip, m, specials.isSpecial(ep))
+                }
+                yield* Deferred.fail(result, e)
+              })
+            ),
+            // never leave the caller waiting (e.g. the node stops mid-dial)
+            Effect.ensuring(
+              Effect.andThen(
+                Effect.sync(() => {
+                  const a = attempts.get(key)
+                  if (a !== undefined && a.next === Number.POSITIVE_INFINITY) attempts.delete(key)
+                }),
+                Deferred.interrupt(result)
+              )
+            ),
+            Effect.annotateLogs({ endpoint: key })
+          )
+        )
+        return yield* Deferred.await(result)
       })
-    )
+
+      return Dialer.of({ dial: (ep) => traceDial(dial(ep), ep), canDial })
+    })
+  )
 }

@@ -54,7 +54,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, type Fiber, Layer, Random, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, type Fiber, Layer, Random } from "effect"
 import * as Admission from "../guard/Admission.ts"
 import { Bans } from "../guard/Bans.ts"
 import { Controller } from "./Controller.ts"
@@ -68,6 +68,7 @@ import type { Peer } from "../peer/Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
 import * as Negotiation from "../../wire/Negotiation.ts"
 import { Specials } from "./Specials.ts"
+import { Tick } from "./Tick.ts"
 import * as Traffic from "../stats/Traffic.ts"
 import { type Address, type Connection, Transport, type TransportError } from "../../Transport.ts"
 
@@ -106,16 +107,28 @@ interface Pending {
 /**
  * @since 0.1.0
  */
-export class Listener extends Context.Service<Listener, { readonly address: Address }>()("@catp2p/p2p/Listener") {
+export interface ListenerService {
+  /** The address bound (with `listenPort` 0, the port the system chose). */
+  readonly address: Address
+  /** What this node's handshakes announce: `NodeConfig.negotiation` with the port actually bound. */
+  readonly negotiation: Negotiation.Settings
+}
+
+/**
+ * @since 0.1.0
+ */
+export class Listener extends Context.Service<Listener, ListenerService>()("@catp2p/p2p/Listener") {
   static readonly layer: Layer.Layer<
     Listener,
     TransportError,
-    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard
+    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard | Tick
   > = Layer.effect(
     Listener,
     Effect.gen(function* () {
       const transport = yield* Transport
-      const { config, negotiation, instanceId, tick } = yield* NodeConfig
+      const { config, negotiation: configured, instanceId } = yield* NodeConfig
+      /** What our handshakes announce: set once, when the port is bound (before any connection is accepted). */
+      let negotiation: Negotiation.Settings = configured
       const store = yield* PeerStore
       const bans = yield* Bans
       const specials = yield* Specials
@@ -188,19 +201,20 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
         return undefined
       }
 
-      // the deadline of incoming handshakes, once a tick (specials run their own timer)
+      // the deadline of incoming handshakes, once a node tick (specials run their own timer)
       const handshakeTimeout = Duration.toMillis(config.handshakeTimeout)
-      yield* Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        for (const p of pending) {
-          if (now - p.since < handshakeTimeout) continue
-          leave(p)
-          yield* Effect.logDebug(
-            `incoming handshake from ${p.ip} failed: no handshake within ${Duration.format(config.handshakeTimeout)}`
-          )
-          p.fiber.interruptUnsafe()
-        }
-      }).pipe(Effect.repeat(Schedule.spaced(tick)), Effect.forkScoped)
+      yield* (yield* Tick).register((now) =>
+        Effect.gen(function* () {
+          for (const p of pending) {
+            if (now - p.since < handshakeTimeout) continue
+            leave(p)
+            yield* Effect.logDebug(
+              `incoming handshake from ${p.ip} failed: no handshake within ${Duration.format(config.handshakeTimeout)}`
+            )
+            p.fiber.interruptUnsafe()
+          }
+        })
+      )
 
       /** An incoming peer to give up its slot (see `Eviction`), or undefined. */
       const evictable = Effect.gen(function* () {
@@ -351,11 +365,11 @@ export class Listener extends Context.Service<Listener, { readonly address: Addr
       // empty bindIp: every interface, IPv4 and IPv6, as Go's `net.Listen("tcp", ":port")`
       const server = yield* transport.listen({ host: config.bindIp, port: Number(config.listenPort) }, handler)
       // listenPort 0: announce the port actually bound
-      negotiation.listenPort = String(server.address.port)
+      negotiation = { ...configured, listenPort: String(server.address.port) }
       yield* Effect.logDebug(
         `listening on ${Endpoint.format({ ip: server.address.host, port: String(server.address.port) })}`
       )
-      return Listener.of({ address: server.address })
+      return Listener.of({ address: server.address, negotiation })
     })
   )
 }

@@ -15,15 +15,17 @@ import type * as Negotiation from "../../wire/Negotiation.ts"
 export interface NodeSettings {
   readonly config: Config.Config
   /**
-   * What the handshake announces. `listenPort` is set by the Listener to the
-   * port actually bound when the configured one is 0.
+   * What the handshake announces, with the configured `listenPort`. The
+   * Listener announces the port it actually bound (see `Listener.negotiation`,
+   * which the Dialer asks), also when the configured one is 0.
    */
-  readonly negotiation: { -readonly [K in keyof Negotiation.Settings]: Negotiation.Settings[K] }
+  readonly negotiation: Negotiation.Settings
   /** Our loopback nonce: a dialed node replying with it is ourselves. */
   readonly instanceId: bigint
   /**
-   * How often the node checks deadlines, pings idle peers and updates rates
-   * (1 s, as Go; simulations of thousands of nodes may use more).
+   * How often the node's one tick (`Tick`) checks deadlines, pings idle
+   * peers and updates rates (1 s, as Go; simulations of thousands of nodes
+   * may use more).
    */
   readonly tick: Duration.Duration
 }

@@ -1,26 +1,28 @@
 /**
  * One connection to a peer after a successful handshake, for its whole life
- * (Go: `Peer`). A reader fiber decodes parcels and hands them on; a writer
- * fiber drains the bounded send queue; both run in the scope the peer is made
- * in, so closing that scope stops them and closes the connection. A peer that
- * connects again is a new `Peer`.
+ * (Go: `Peer`). It owns its connection's life: its reader and writer fibers
+ * (see `Loops`), the control protocol and its correlation (`Control`), its
+ * deadlines (`Deadlines`) and rates (`Rates`), checked once a node tick by
+ * {@link Peer.maintain}. It hands application parcels to the inbox it was
+ * given. A peer that connects again is a new `Peer`.
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, type Scope } from "effect"
+import { Clock, Deferred, Duration, Effect } from "effect"
+import { Control, type ControlSettings, type Inbox, type Sharing } from "./Control.ts"
+import { type DeadlineSettings, Deadlines } from "./Deadlines.ts"
 import type * as Endpoint from "../../Endpoint.ts"
 import type { Handshake } from "../../Handshake.ts"
-import { admitFrame, GRANT_MIN, type InputBudget } from "../guard/InputBudget.ts"
+import type { InputBudget } from "../guard/InputBudget.ts"
+import type * as Misbehaviour from "../../Misbehaviour.ts"
 import type { Parcel } from "../../Parcel.ts"
-import * as Misbehaviour from "../../Misbehaviour.ts"
 import { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
-import * as ParcelType from "../../ParcelType.ts"
 import * as PeerHash from "../../PeerHash.ts"
 import type { Protocol } from "../../wire/Protocol.ts"
-import { fingerprint, ResendFilter } from "../node/ResendFilter.ts"
+import { Rates } from "./Rates.ts"
+import { ResendFilter } from "../node/ResendFilter.ts"
 import { SendQueue } from "./SendQueue.ts"
 import * as Stackless from "../Stackless.ts"
-import type { Traffic } from "../stats/Traffic.ts"
 import type { Connection } from "../../Transport.ts"
 
 export { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
@@ -30,16 +32,23 @@ export { PeerClosed, type PeerMetrics } from "../../PeerInfo.ts"
  *
  * @since 0.1.0
  */
-export interface PeerSettings {
+export interface PeerSettings extends DeadlineSettings, ControlSettings {
   readonly channelCapacity: number
-  readonly readDeadline: Duration.Duration
-  readonly writeDeadline: Duration.Duration
   readonly peerResendFilter: boolean
   readonly peerResendBuckets: number
   readonly peerResendInterval: Duration.Duration
-  /** Bytes/s a peer must deliver while a frame is incomplete (0 = off), over `frameProgressWindow`. */
-  readonly frameProgressRate: number
-  readonly frameProgressWindow: Duration.Duration
+}
+
+/**
+ * Where a peer counts the parcels it receives and sends (the node's
+ * `Traffic`), by type and payload size; declared here so the peer does not
+ * depend on the statistics that depend on it.
+ *
+ * @since 0.1.0
+ */
+export interface ParcelCounts {
+  readonly received: (type: number, bytes: number) => void
+  readonly sent: (type: number, bytes: number) => void
 }
 
 /**
@@ -54,18 +63,15 @@ export interface PeerOptions {
   readonly incoming: boolean
   readonly settings: PeerSettings
   readonly isSpecial: () => boolean
-  /** Receives every valid parcel, addressed with this peer's hash. */
-  readonly onParcel: (peer: Peer, parcel: Parcel) => Effect.Effect<void>
+  /** Receives every valid application parcel, addressed with this peer's hash. */
+  readonly inbox: Inbox
+  /** What the control protocol asks of the node (peer shares). */
+  readonly sharing: Sharing
   /** The node's input budget: the peer reserves big frames in it and reports the bytes its decoder holds after each read. */
   readonly budget?: InputBudget<Peer> | undefined
   /** The node's traffic counters, bumped once per parcel (application parcels, sizes). */
-  readonly traffic?: Traffic
+  readonly traffic?: ParcelCounts
 }
-
-/** Most parcels one socket write carries. */
-const WRITE_BATCH = 1024
-/** About the most payload bytes one socket write carries (at least one parcel). */
-const WRITE_BATCH_BYTES = 256 * 1024
 
 /**
  * A connected peer.
@@ -83,38 +89,26 @@ export class Peer {
   readonly closed: Deferred.Deferred<PeerClosed>
   readonly queue: SendQueue
   readonly resend: ResendFilter | undefined
+  /** The node's input budget, which owns what this peer's decoder holds in it. */
+  readonly budget: InputBudget<Peer> | undefined
+  readonly traffic: ParcelCounts | undefined
   private readonly isSpecialFn: () => boolean
+  private readonly inbox: Inbox
+  private readonly control: Control
+  private readonly deadlines: Deadlines
+  private readonly rates: Rates
   lastReceive = 0
   /** Clock time bytes last arrived, or the current read started (read deadline). */
   lastRead: number
   /** Clock time the pending write started, or undefined (write deadline). */
   writingSince: number | undefined = undefined
   lastSend: number
-  /** Clock time of the last Peer-Request we answered (rate limit). */
-  lastPeerRequest = Number.NEGATIVE_INFINITY
-  /** Clock time of the last Peer-Request we sent it (`peerRequestInterval`). */
-  lastPeerSend = Number.NEGATIVE_INFINITY
   /** Clock time of the last application parcel it sent us (0: none; its usefulness, for eviction). */
   lastApplication = 0
-  /** Clock time of its last answer to our Peer-Request (0: none; also its usefulness, for eviction). */
-  lastPeerShare = 0
-  /** Bytes its decoder holds or was granted (an incomplete frame), as last reported to the input budget. */
-  inputHeld = 0
-  /** Whether its reader waits for room in the input budget (then it reads nothing: no deadline runs). */
-  waitingForBudget = false
-  /** Set when {@link overdue} answered `Stalled`: the measured progress. */
-  stalledBy: Misbehaviour.StalledFrame | undefined = undefined
-  /** Progress deadline: start of the current window and `bytesReceived` then. */
-  private progressAt: number
-  private progressBytes = 0
-  private readonly progressRate: number
-  private readonly progressWindow: number
   messagesSent = 0
   bytesSent = 0
   messagesReceived = 0
   bytesReceived = 0
-  private rates = { mpsDown: 0, mpsUp: 0, bpsDown: 0, bpsUp: 0 }
-  private mark = { messagesSent: 0, bytesSent: 0, messagesReceived: 0, bytesReceived: 0, at: 0 }
 
   constructor(options: PeerOptions, now: number, closed: Deferred.Deferred<PeerClosed>) {
     this.endpoint = options.endpoint
@@ -125,17 +119,39 @@ export class Peer {
     this.connected = now
     this.lastSend = now
     this.lastRead = now
-    this.progressAt = now
-    this.progressRate = options.settings.frameProgressRate
-    this.progressWindow = Duration.toMillis(options.settings.frameProgressWindow)
-    this.mark.at = now
     this.closed = closed
     this.queue = new SendQueue(options.settings.channelCapacity)
     this.isSpecialFn = options.isSpecial
+    this.budget = options.budget
+    this.traffic = options.traffic
+    this.inbox = options.inbox
+    this.control = new Control(this, options.settings, options.sharing)
+    this.deadlines = new Deadlines(options.settings, now)
+    this.rates = new Rates(now)
     const s = options.settings
     this.resend = s.peerResendFilter
       ? new ResendFilter(s.peerResendBuckets, Duration.toMillis(s.peerResendInterval), now)
       : undefined
+  }
+
+  /** Clock time of the last Peer-Request we sent it (`peerRequestInterval`). */
+  get lastPeerSend(): number {
+    return this.control.lastPeerSend
+  }
+
+  /** Clock time of its last answer to our Peer-Request (0: none; also its usefulness, for eviction). */
+  get lastPeerShare(): number {
+    return this.control.lastPeerShare
+  }
+
+  /** Bytes its decoder holds or was granted (an incomplete frame), as counted in the input budget. */
+  get inputHeld(): number {
+    return this.budget === undefined ? 0 : this.budget.heldBy(this)
+  }
+
+  /** Whether its reader waits for room in the input budget (then it reads nothing: no deadline runs). */
+  get waitingForBudget(): boolean {
+    return this.budget?.isWaiting(this) === true
   }
 
   /** Queues a parcel for sending; never blocks. Returns the number of older parcels dropped. */
@@ -165,59 +181,39 @@ export class Peer {
     return this.isSpecialFn()
   }
 
-  /** Recomputes the per-second rates; called about once a second. */
-  tick(now: number): void {
-    const seconds = (now - this.mark.at) / 1000
-    if (seconds <= 0) return
-    this.rates = {
-      mpsDown: (this.messagesReceived - this.mark.messagesReceived) / seconds,
-      mpsUp: (this.messagesSent - this.mark.messagesSent) / seconds,
-      bpsDown: (this.bytesReceived - this.mark.bytesReceived) / seconds,
-      bpsUp: (this.bytesSent - this.mark.bytesSent) / seconds
-    }
-    this.mark = {
-      messagesSent: this.messagesSent,
-      bytesSent: this.bytesSent,
-      messagesReceived: this.messagesReceived,
-      bytesReceived: this.bytesReceived,
-      at: now
-    }
+  /** A valid parcel from the reader: application parcels to the inbox, the others to the control protocol. */
+  receive(parcel: Parcel, application: boolean): Effect.Effect<void> {
+    return application ? this.inbox.deliver(parcel) : this.control.handle(parcel, this.lastRead)
+  }
+
+  /** Answers a Peer-Request now (a protocol 9 node says hello with one; Go answers it too). */
+  answerPeerRequest(): Effect.Effect<void> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.control.answerPeerRequest(now))
+  }
+
+  /** Sends it a Peer-Request and waits up to `timeout` for its Peer-Response (for replenishing). */
+  requestPeers(timeout: Duration.Input): Effect.Effect<Parcel | undefined> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => this.control.requestPeers(timeout, now))
   }
 
   /**
-   * Whether a deadline has passed at `now`: no bytes for `readDeadline`, a
-   * write pending for `writeDeadline`, or (`Stalled`, the progress deadline)
-   * an incomplete frame that received fewer than `frameProgressRate` bytes/s
-   * over the last `frameProgressWindow` (then {@link stalledBy} holds the
-   * measure). Checked once a second by the node, which costs one timer per
-   * node instead of one per read and write.
+   * Once a node tick: updates the rates, ends the peer when a deadline has
+   * passed (see `Deadlines`), else pings it when idle for `pingInterval`.
    */
-  overdue(now: number, readDeadline: number, writeDeadline: number): PeerClosed["reason"] | undefined {
-    if (this.waitingForBudget) {
-      // the node is not reading it: neither read deadline nor progress runs
-      this.lastRead = now
-      this.progressAt = now
-      this.progressBytes = this.bytesReceived
+  maintain(now: number): Effect.Effect<void> {
+    this.rates.sample(now, this)
+    const late = this.deadlines.check(now, {
+      lastRead: this.lastRead,
+      writingSince: this.writingSince,
+      bytesReceived: this.bytesReceived,
+      buffered: this.protocol.buffered,
+      waitingForBudget: this.waitingForBudget
+    })
+    if (late !== undefined) {
+      return this.stop(late.reason, late.message, late.reason === "Stalled" ? late.stalled : undefined)
     }
-    if (now - this.lastRead > readDeadline) return "ReadTimeout"
-    if (this.writingSince !== undefined && now - this.writingSince > writeDeadline) return "WriteTimeout"
-    if (this.progressRate > 0) {
-      if (this.protocol.buffered === 0) {
-        // no frame in progress: the window starts afresh
-        this.progressAt = now
-        this.progressBytes = this.bytesReceived
-      } else if (now - this.progressAt >= this.progressWindow) {
-        const received = this.bytesReceived - this.progressBytes
-        const windowMs = now - this.progressAt
-        if (received * 1000 < this.progressRate * windowMs) {
-          this.stalledBy = new Misbehaviour.StalledFrame({ received, windowMs, rate: this.progressRate })
-          return "Stalled"
-        }
-        this.progressAt = now
-        this.progressBytes = this.bytesReceived
-      }
-    }
-    return undefined
+    this.control.pingIfIdle(now, this.lastSend, this.queue.size)
+    return Effect.void
   }
 
   /** A snapshot of the metrics (Go: `GetMetrics`). */
@@ -236,7 +232,7 @@ export class Peer {
       incoming: this.incoming,
       peerType: this.special ? "special_config" : "regular",
       connectionState: `v${this.protocol.version}`,
-      ...this.rates,
+      ...this.rates.current,
       sendFillRatio: this.queue.fillRatio,
       dropped: this.queue.dropped,
       dropsByReason: this.queue.dropsByReason(),
@@ -245,150 +241,10 @@ export class Peer {
   }
 }
 
-/** Ends the peer with the loop's own error (no second error built). */
-const closeWith = (peer: Peer, e: PeerClosed) => Effect.asVoid(Deferred.succeed(peer.closed, e))
-
 /**
- * Decodes every complete parcel and hands each on. Not a generator: a
- * generator keeps its last parcel in a register while it waits for the next
- * read, which held a 128 MiB frame alive for as long as the peer was quiet.
- */
-const deliver = (peer: Peer, options: PeerOptions): Effect.Effect<void, PeerClosed> =>
-  Effect.suspend(() => {
-    const { protocol, budget } = options
-    // a frame over 64 KiB is granted its memory before it is decoded or more
-    // of it is read, waiting for room if need be (see `InputBudget`)
-    if (protocol.frameWanted(GRANT_MIN) > 0) {
-      const wanted = protocol.frameWanted(GRANT_MIN)
-      return Effect.flatMap(admitFrame(budget, peer, protocol), (granted) =>
-        granted
-          ? deliver(peer, options)
-          : Effect.fail(
-              Stackless.make(
-                () =>
-                  new PeerClosed({
-                    reason: "OverBudget",
-                    message: `a frame needing ${wanted} bytes does not fit in the input budget (${budget?.limit} bytes)`
-                  })
-              )
-            )
-      )
-    }
-    const r = protocol.decodeParcel(peer.hash)
-    if (r._tag === "NeedMore") {
-      // a gob message that arrived whole after type definitions waits for its grant here
-      if (protocol.frameWanted(GRANT_MIN) > 0) return deliver(peer, options)
-      // one numeric update per read
-      if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
-      return Effect.void
-    }
-    if (r._tag === "Failure") {
-      return Effect.fail(
-        Stackless.make(() => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error }))
-      )
-    }
-    const parcel = r.value
-    const now = peer.lastRead // the time this batch arrived
-    peer.messagesReceived++
-    options.traffic?.received(parcel.type, parcel.payload.length)
-    peer.lastReceive = now
-    if (ParcelType.isApplication(parcel.type)) {
-      peer.lastApplication = now
-      if (peer.resend !== undefined) peer.resend.add(fingerprint(parcel.payload), now)
-    }
-    // the frame is handed on: its reservation ends as the application queue counts it
-    if (budget !== undefined && peer.inputHeld !== protocol.held) budget.hold(peer, protocol.held)
-    return Effect.andThen(options.onParcel(peer, parcel), () => deliver(peer, options))
-  })
-
-const readLoop = (peer: Peer, options: PeerOptions) =>
-  Effect.gen(function* () {
-    const { connection, protocol } = options
-    for (;;) {
-      // the read deadline is enforced by the node's once-a-second check
-      // (see `overdue`), not by a timer per read; like Go's, it runs from
-      // the start of each read, so time spent waiting for room in the
-      // application queue does not count against the peer
-      peer.lastRead = yield* Clock.currentTimeMillis
-      const chunks = yield* connection.read.pipe(
-        Effect.mapError((e) =>
-          Stackless.make(
-            () => new PeerClosed({ reason: e.reason === "Closed" ? "RemoteClosed" : "ReadError", message: e.message })
-          )
-        )
-      )
-      peer.lastRead = yield* Clock.currentTimeMillis
-      for (const chunk of chunks) {
-        peer.bytesReceived += chunk.length
-        protocol.push(chunk)
-      }
-      yield* deliver(peer, options)
-    }
-  })
-
-const writeLoop = (peer: Peer, options: PeerOptions) =>
-  Effect.gen(function* () {
-    const { connection, protocol } = options
-    for (;;) {
-      // a batch: what queued while the last write was pending (or since the
-      // queue woke us), in one socket write: its small frames encoded into
-      // one buffer, large payloads as chunks of their own (not copied)
-      const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
-      const chunks = protocol.encodeParcels(batch)
-      let bytes = 0
-      for (const chunk of chunks) bytes += chunk.length
-      if (options.traffic !== undefined)
-        for (const parcel of batch) options.traffic.sent(parcel.type, parcel.payload.length)
-      peer.writingSince = yield* Clock.currentTimeMillis
-      yield* connection
-        .write(chunks)
-        .pipe(
-          Effect.mapError((e) => Stackless.make(() => new PeerClosed({ reason: "WriteError", message: e.message })))
-        )
-      peer.writingSince = undefined
-      peer.messagesSent += batch.length
-      peer.bytesSent += bytes
-      peer.lastSend = yield* Clock.currentTimeMillis
-    }
-  })
-
-/**
- * Starts a peer in the current scope: its reader and writer fibers run until
- * the connection fails, a bad parcel arrives, or `stop` is called; then
- * `closed` completes. The caller keeps the scope open until then (see
- * {@link run}).
+ * Ends the peer with `e` (the loop's own error: no second error built).
  *
  * @since 0.1.0
  */
-export const make = Effect.fnUntraced(function* (options: PeerOptions): Effect.fn.Return<Peer, never, Scope.Scope> {
-  const closed = yield* Deferred.make<PeerClosed>()
-  const peer = new Peer(options, yield* Clock.currentTimeMillis, closed)
-  const end = (loop: Effect.Effect<never, PeerClosed>) =>
-    loop.pipe(
-      Effect.catch((e: PeerClosed) => closeWith(peer, e)),
-      Effect.forkScoped
-    )
-  yield* Effect.addFinalizer(() =>
-    Effect.sync(() => {
-      peer.queue.close()
-      options.budget?.release(peer)
-    })
-  )
-  yield* end(readLoop(peer, options) as Effect.Effect<never, PeerClosed>)
-  yield* end(writeLoop(peer, options) as Effect.Effect<never, PeerClosed>)
-  return peer
-})
-
-/**
- * Runs a peer until it ends, returning why.
- *
- * @since 0.1.0
- */
-export const run = (options: PeerOptions, onStart: (peer: Peer) => Effect.Effect<void, never, Scope.Scope>) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const peer = yield* make(options)
-      yield* onStart(peer)
-      return yield* Deferred.await(peer.closed)
-    })
-  )
+export const closeWith = (peer: Peer, e: PeerClosed): Effect.Effect<void> =>
+  Effect.asVoid(Deferred.succeed(peer.closed, e))
