@@ -10,20 +10,22 @@
  * delivered a payload twice to its application. Prints a JSON summary and
  * exits 1 on any failure.
  *
- * A child is this script with `--child`: it prints JSON lines (`status`
- * every second, `sample` on request) and reads commands on stdin (`sample`).
+ * A child is `bin.ts child soak`: it prints JSON lines (`status` every
+ * second, `sample` on request) and reads commands on stdin (`sample`).
+ * Every peer file must decode as the JSON Go writes (`PeerCache`: `bans`
+ * and `peers`), checked from outside the library.
+ *
+ * @since 0.1.0
  */
 import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Config, Gossip, Network, NetworkId, P2PLayer } from "@catp2p/p2p"
-import * as PeerCache from "../packages/p2p/src/internal/cat/PeerCache.ts"
 import {
   Clock,
+  Console,
   Deferred,
   Duration,
   Effect,
@@ -32,15 +34,21 @@ import {
   Metric,
   Queue,
   Random,
-  Result,
   Schedule,
+  Schema,
   Stream
 } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Child from "./Child.ts"
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i < 0 ? fallback : (process.argv[i + 1] ?? fallback)
-}
+/** A peer file as Go writes it (`PeerCache`). */
+const PeerFileJson = Schema.fromJsonString(
+  Schema.Struct({
+    bans: Schema.Record(Schema.String, Schema.String),
+    peers: Schema.Array(Schema.Struct({ ip: Schema.String, port: Schema.String }))
+  })
+)
+const isPeerFile = Schema.is(PeerFileJson)
 
 const line = (o: object) => Effect.sync(() => process.stdout.write(`${JSON.stringify(o)}\n`))
 
@@ -56,9 +64,16 @@ const sample = Effect.gen(function* () {
   }
 })
 
-const child = Effect.gen(function* () {
-  const index = Number(arg("index", "0"))
-  const boot = arg("boot", "0")
+interface ChildOptions {
+  readonly index: number
+  readonly boot: number
+  readonly port: number
+  readonly seeds: string
+  readonly dir: string
+}
+
+const child = (index: number, boot: number) =>
+  Effect.gen(function* () {
   const network = yield* Network.Network
   const gossip = yield* Gossip.Gossip
   const seen = new Set<string>()
@@ -100,16 +115,17 @@ const child = Effect.gen(function* () {
   }
 })
 
-const runChild = () => {
-  const index = Number(arg("index", "0"))
-  const config = Result.getOrThrow(
+const runChild = (o: ChildOptions) =>
+  Effect.gen(function* () {
+  const index = o.index
+  const config = yield* Effect.fromResult(
     Config.make({
       network: NetworkId.fromName("catp2p-soak"),
       nodeName: `soak-${index}`,
       bindIp: "127.0.0.1",
-      listenPort: arg("port", "0"),
-      seedUrl: arg("seeds", ""),
-      peerCacheFile: join(arg("dir", tmpdir()), `peers-${index}.json`),
+      listenPort: String(o.port),
+      seedUrl: o.seeds,
+      peerCacheFile: join(o.dir === "" ? tmpdir() : o.dir, `peers-${index}.json`),
       roundTime: Duration.seconds(10),
       targetPeers: 4,
       maxPeers: 8,
@@ -122,10 +138,8 @@ const runChild = () => {
     })
   )
   const layer = Layer.provideMerge(Gossip.Gossip.layer, P2PLayer.layer(config))
-  NodeRuntime.runMain(Metric.enableRuntimeMetrics(Effect.scoped(Effect.provide(child, layer))), {
-    disableErrorReporting: false
+  yield* Metric.enableRuntimeMetrics(Effect.scoped(Effect.provide(child(index, o.boot), layer)))
   })
-}
 
 // --------------------------------------------------------------- the parent
 
@@ -146,16 +160,13 @@ const freePort = Effect.callback<number>((resume) => {
   })
 })
 
-const parent = Effect.gen(function* () {
-  const minutes = Number(arg("minutes", "1"))
-  const n = Number(arg("nodes", "8"))
-  const survivors = Number(arg("survivors", "2"))
+const parent = (minutes: number, n: number, survivors: number) =>
+  Effect.gen(function* () {
   const dir = mkdtempSync(join(tmpdir(), "catp2p-soak-"))
   const ports: Array<number> = []
   for (let i = 0; i < n; i++) ports.push(yield* freePort)
   const seeds = join(dir, "seeds.txt")
   writeFileSync(seeds, ports.map((p) => `127.0.0.1:${p}`).join("\n"))
-  const self = fileURLToPath(import.meta.url)
   const procs = new Map<number, Proc>()
   const boots = new Array<number>(n).fill(0)
   let maxDuplicates = 0
@@ -165,7 +176,7 @@ const parent = Effect.gen(function* () {
     Effect.gen(function* () {
       const exited = yield* Deferred.make<void>()
       const samples = yield* Queue.unbounded<{ fds: number; tcp: number; fibers: number }>()
-      const args = ["--conditions=@catp2p/source", self, "--child", "--index", String(index)]
+      const args = [...Child.NODE_ARGS, Child.BIN, "child", "soak", "--index", String(index)]
       args.push("--boot", String(boots[index]!++), "--port", String(ports[index]), "--seeds", seeds, "--dir", dir)
       const cp = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] })
       const proc: Proc = {
@@ -260,7 +271,7 @@ const parent = Effect.gen(function* () {
   const after = yield* Effect.forEach(kept, least)
 
   const files = readdirSync(dir).filter((f) => f.startsWith("peers-") && f.endsWith(".json"))
-  const badFiles = files.filter((f) => Result.isFailure(PeerCache.decode(readFileSync(join(dir, f), "utf8"))))
+  const badFiles = files.filter((f) => !isPeerFile(readFileSync(join(dir, f), "utf8")))
   const leftoverTemp = readdirSync(dir).filter((f) => f.endsWith(".tmp")).length
   const leaks = kept.flatMap((p, i) => {
     const b = baseline[i]!
@@ -291,5 +302,48 @@ const parent = Effect.gen(function* () {
   if (!summary.ok) process.exitCode = 1
 })
 
-if (process.argv.includes("--child")) runChild()
-else NodeRuntime.runMain(Effect.scoped(parent))
+/**
+ * The `soak` subcommand.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "soak",
+  {
+    minutes: Flag.Finite("minutes").pipe(Flag.withDescription("Minutes of churn (default 1)"), Flag.withDefault(1)),
+    nodes: Flag.Int("nodes").pipe(Flag.withDescription("Node processes (default 8)"), Flag.withDefault(8)),
+    survivors: Flag.Int("survivors").pipe(
+      Flag.withDescription("Nodes never killed, checked for leaks at the end (default 2)"),
+      Flag.withDefault(2)
+    )
+  },
+  (f) =>
+    Effect.gen(function* () {
+      if (f.minutes <= 0 || f.survivors < 1 || f.nodes <= f.survivors) {
+        yield* Console.error("--minutes must be positive, --survivors at least 1, --nodes more than --survivors")
+        return yield* Effect.sync(() => process.exit(2))
+      }
+      yield* Effect.scoped(parent(f.minutes, f.nodes, f.survivors))
+    })
+).pipe(
+  Command.withDescription(
+    "Churn soak: a local TCP network of node processes killed and restarted at random; checks the survivors for leaks"
+  )
+)
+
+/**
+ * `bin.ts child soak`: one node process of the soak.
+ *
+ * @since 0.1.0
+ */
+export const childCommand = Command.make(
+  "soak",
+  {
+    index: Flag.Int("index").pipe(Flag.withDefault(0)),
+    boot: Flag.Int("boot").pipe(Flag.withDefault(0)),
+    port: Flag.Int("port").pipe(Flag.withDefault(0)),
+    seeds: Flag.String("seeds").pipe(Flag.withDefault("")),
+    dir: Flag.String("dir").pipe(Flag.withDefault(""))
+  },
+  runChild
+).pipe(Command.withDescription("One node of the soak, driven by the soak on stdin"))

@@ -1,6 +1,6 @@
 /**
  * Child process: the `node:net` baseline, driven by the harness like
- * `child-node.ts` (same commands and replies).
+ * `bin.ts child node` (same commands and replies).
  *
  * `--role receiver`: counts length-prefixed frames; answers `mark`.
  * `--role sender`: answers `dial` by connecting to the receiver, then `run`
@@ -12,12 +12,14 @@
  */
 import type * as Net from "node:net"
 import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
 import type * as Messages from "./Messages.ts"
 import * as RawNet from "./RawNet.ts"
 import * as Worker from "./Worker.ts"
 
-const role = Worker.arg("role")
+const REPLY = Buffer.alloc(120, 1)
 
+const program = (role: "receiver" | "sender" | "server") => {
 const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
 
 const receiver = Effect.gen(function* () {
@@ -75,8 +77,6 @@ const sender = Effect.gen(function* () {
   })
 })
 
-const REPLY = Buffer.alloc(120, 1)
-
 const server = Effect.gen(function* () {
   const listening = yield* RawNet.listen((socket) => {
     let answered = false
@@ -92,6 +92,16 @@ const server = Effect.gen(function* () {
   )
 })
 
-Worker.main(
-  role === "receiver" ? receiver : role === "sender" ? sender : role === "server" ? server : Effect.fail("bad --role")
-)
+return role === "receiver" ? receiver : role === "sender" ? sender : server
+}
+
+/**
+ * `bin.ts child net --role R`.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "net",
+  { role: Flag.Literals("role", ["receiver", "sender", "server"]) },
+  ({ role }) => Worker.run(program(role))
+).pipe(Command.withDescription("The node:net baseline on 127.0.0.1, driven by the harness on stdin"))

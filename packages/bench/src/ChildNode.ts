@@ -12,13 +12,25 @@
  */
 import { Endpoint, type Network, Parcel } from "@catp2p/p2p"
 import { Effect, Stream } from "effect"
+import { Command, Flag } from "effect/cli"
 import * as BenchNode from "./BenchNode.ts"
 import type * as Messages from "./Messages.ts"
 import * as Worker from "./Worker.ts"
 
-const role = Worker.arg("role")
-const protocol = BenchNode.protocolOf(Worker.numberArg("protocol", 10))
-const capacity = Worker.numberArg("capacity", 1000)
+/**
+ * The child's parameters (its flags).
+ *
+ * @since 0.1.0
+ */
+export interface NodeOptions {
+  readonly role: "receiver" | "sender" | "target"
+  readonly protocol: number
+  readonly capacity: number
+}
+
+const program = (options: NodeOptions) => {
+const { role, capacity } = options
+const protocol = BenchNode.protocolOf(options.protocol)
 
 const memory = (network: Network.NetworkService) => Effect.flatMap(network.total, (n) => Worker.memory(n))
 
@@ -125,6 +137,20 @@ const target = Effect.gen(function* () {
   )
 })
 
-Worker.main(
-  role === "receiver" ? receiver : role === "sender" ? sender : role === "target" ? target : Effect.fail(`bad --role`)
-)
+return role === "receiver" ? receiver : role === "sender" ? sender : target
+}
+
+/**
+ * `bin.ts child node --role R --protocol P --capacity N`.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "node",
+  {
+    role: Flag.Literals("role", ["receiver", "sender", "target"]),
+    protocol: Flag.Int("protocol").pipe(Flag.withDefault(10)),
+    capacity: Flag.Int("capacity").pipe(Flag.withDefault(1000))
+  },
+  (options) => Worker.run(program(options))
+).pipe(Command.withDescription("A catp2p node on 127.0.0.1, driven by the harness on stdin"))
