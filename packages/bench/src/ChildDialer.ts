@@ -23,17 +23,17 @@ import { BenchError } from "./Child.ts"
 import * as Worker from "./Worker.ts"
 
 const program = (raw: boolean, protocol: Wire.Protocol.Version) => {
-let port = 0
-/** Our loopback nonce: any value but the node's own (random) one. */
-const nonce = (BigInt(process.pid) << 32n) | 0xbe9cn
-let nextId = 0
+  let port = 0
+  /** Our loopback nonce: any value but the node's own (random) one. */
+  const nonce = (BigInt(process.pid) << 32n) | 0xbe9cn
+  let nextId = 0
 
-const settings = (nodeId: number): Wire.Negotiation.Settings => ({
-  network: BenchNode.NETWORK,
-  protocolVersion: protocol,
-  protocolVersionMinimum: 9,
-  nodeId,
-  listenPort: String(1 + (nodeId % 65535))
+  const settings = (nodeId: number): Wire.Negotiation.Settings => ({
+    network: BenchNode.NETWORK,
+    protocolVersion: protocol,
+    protocolVersionMinimum: 9,
+    nodeId,
+    listenPort: String(1 + (nodeId % 65535))
 })
 
 /** Connects and completes one handshake; the socket stays open. */

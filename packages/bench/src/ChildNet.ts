@@ -20,31 +20,31 @@ import * as Worker from "./Worker.ts"
 const REPLY = Buffer.alloc(120, 1)
 
 const program = (role: "receiver" | "sender" | "server") => {
-const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
+  const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
 
-const receiver = Effect.gen(function* () {
-  const counter = new RawNet.FrameCounter()
-  const server = yield* RawNet.listen((socket) => {
-    socket.on("data", counter.parser())
-  })
-  yield* Worker.ready({ port: server.port })
-  yield* Worker.serve((command) => {
-    switch (command.cmd) {
-      case "mark":
-        return Worker.reply({
-          type: "mark",
-          t: performance.now(),
-          parcels: counter.frames,
-          bytes: counter.bytes,
-          dropped: 0,
-          maxRssKiB: Worker.maxRssKiB()
-        })
-      case "memory":
-        return Effect.flatMap(Worker.memory(server.sockets.size), Worker.reply)
-      default:
-        return unknown(command)
-    }
-  })
+  const receiver = Effect.gen(function* () {
+    const counter = new RawNet.FrameCounter()
+    const server = yield* RawNet.listen((socket) => {
+      socket.on("data", counter.parser())
+    })
+    yield* Worker.ready({ port: server.port })
+    yield* Worker.serve((command) => {
+      switch (command.cmd) {
+        case "mark":
+          return Worker.reply({
+            type: "mark",
+            t: performance.now(),
+            parcels: counter.frames,
+            bytes: counter.bytes,
+            dropped: 0,
+            maxRssKiB: Worker.maxRssKiB()
+          })
+        case "memory":
+          return Effect.flatMap(Worker.memory(server.sockets.size), Worker.reply)
+        default:
+          return unknown(command)
+      }
+    })
 })
 
 const sender = Effect.gen(function* () {

@@ -29,45 +29,45 @@ export interface NodeOptions {
 }
 
 const program = (options: NodeOptions) => {
-const { role, capacity } = options
-const protocol = BenchNode.protocolOf(options.protocol)
+  const { role, capacity } = options
+  const protocol = BenchNode.protocolOf(options.protocol)
 
-const memory = (network: Network.NetworkService) => Effect.flatMap(network.total, (n) => Worker.memory(n))
+  const memory = (network: Network.NetworkService) => Effect.flatMap(network.total, (n) => Worker.memory(n))
 
-const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
+  const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
 
-const receiver = Effect.gen(function* () {
-  const network = yield* BenchNode.start(
-    yield* BenchNode.config(protocol, `bench-receiver-${process.pid}`, { channelCapacity: capacity })
-  )
-  let parcels = 0
-  let bytes = 0
-  yield* Stream.runForEachArray(network.messages, (batch) =>
-    Effect.sync(() => {
-      parcels += batch.length
-      for (const p of batch) bytes += p.payload.length
+  const receiver = Effect.gen(function* () {
+    const network = yield* BenchNode.start(
+      yield* BenchNode.config(protocol, `bench-receiver-${process.pid}`, { channelCapacity: capacity })
+    )
+    let parcels = 0
+    let bytes = 0
+    yield* Stream.runForEachArray(network.messages, (batch) =>
+      Effect.sync(() => {
+        parcels += batch.length
+        for (const p of batch) bytes += p.payload.length
+      })
+    ).pipe(Effect.forkScoped)
+    yield* Worker.ready({ port: network.address.port })
+    yield* Worker.serve((command) => {
+      switch (command.cmd) {
+        case "mark":
+          return Effect.flatMap(network.info, (info) =>
+            Worker.reply({
+              type: "mark",
+              t: performance.now(),
+              parcels,
+              bytes,
+              dropped: info.dropped,
+              maxRssKiB: Worker.maxRssKiB()
+            })
+          )
+        case "memory":
+          return Effect.flatMap(memory(network), Worker.reply)
+        default:
+          return unknown(command)
+      }
     })
-  ).pipe(Effect.forkScoped)
-  yield* Worker.ready({ port: network.address.port })
-  yield* Worker.serve((command) => {
-    switch (command.cmd) {
-      case "mark":
-        return Effect.flatMap(network.info, (info) =>
-          Worker.reply({
-            type: "mark",
-            t: performance.now(),
-            parcels,
-            bytes,
-            dropped: info.dropped,
-            maxRssKiB: Worker.maxRssKiB()
-          })
-        )
-      case "memory":
-        return Effect.flatMap(memory(network), Worker.reply)
-      default:
-        return unknown(command)
-    }
-  })
 })
 
 /** Sends `size`-byte parcels to `hash` for `ms` milliseconds; replies `sent`. */
