@@ -254,7 +254,7 @@ export const flood = (
 export type BroadcastResult = typeof Messages.Broadcasted.Type
 
 /**
- * Runs both networks in a child process (`bin.ts child broadcast`).
+ * Runs both networks in a child process (`children.ts broadcast`).
  *
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * The harness's side of a child process: spawns `bin.ts child <program>`
+ * The harness's side of a child process: spawns `children.ts <program>`
  * with the same Node (`process.execPath`, source condition), sends it commands, and
  * reads its protocol replies (see `Messages`). The child lives in the
  * current scope: closing it closes the child's stdin and waits up to 20 s
@@ -21,12 +21,19 @@ import * as Messages from "./Messages.ts"
 export class BenchError extends Data.TaggedError("BenchError")<{ readonly message: string }> {}
 
 /**
- * The absolute path of the bench command (`bin.ts`): every child is one of
- * its `child` subcommands.
+ * The absolute path of the bench command (`bin.ts`).
  *
  * @since 0.1.0
  */
 export const BIN: string = fileURLToPath(new URL("./bin.ts", import.meta.url))
+
+/**
+ * The absolute path of the children's entry (`children.ts`): every child is
+ * one of its subcommands.
+ *
+ * @since 0.1.0
+ */
+export const CHILD: string = fileURLToPath(new URL("./children.ts", import.meta.url))
 
 /**
  * The Node arguments every child gets: TypeScript sources of the workspace.
@@ -36,7 +43,7 @@ export const BIN: string = fileURLToPath(new URL("./bin.ts", import.meta.url))
 export const NODE_ARGS: ReadonlyArray<string> = ["--conditions=@catp2p/source"]
 
 /**
- * The children: the `bin.ts child <name>` subcommands.
+ * The children: the subcommands of `children.ts`.
  *
  * @since 0.1.0
  */
@@ -48,7 +55,7 @@ export type Program = "node" | "net" | "dialer" | "broadcast"
 export interface ChildOptions {
   /** For messages: "receiver", "sender", ... */
   readonly name: string
-  /** Which child: the subcommand of `bin.ts child`. */
+  /** Which child: the subcommand of `children.ts`. */
   readonly program: Program
   /** Its flags (parsed by that subcommand). */
   readonly args?: ReadonlyArray<string>
@@ -104,7 +111,7 @@ export const spawn = Effect.fnUntraced(function* (
   const tail: Array<string> = []
   const handle = yield* ChildProcess.make(
     process.execPath,
-    [...NODE_ARGS, ...(options.nodeArgs ?? []), BIN, "child", options.program, ...(options.args ?? [])],
+    [...NODE_ARGS, ...(options.nodeArgs ?? []), CHILD, options.program, ...(options.args ?? [])],
     {
       stdin: { stream: Stream.fromQueue(input).pipe(Stream.encodeText) },
       killSignal: "SIGTERM",

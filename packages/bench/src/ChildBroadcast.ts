@@ -41,7 +41,7 @@ const program = (options: Broadcast.BroadcastOptions) =>
   })
 
 /**
- * `bin.ts child broadcast --nodes N --messages M ...`.
+ * `children.ts broadcast --nodes N --messages M ...`.
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@
  * hello in protocol P (the wire codecs' `Negotiation.Outgoing`, a fresh node
  * id each) and completes when the node's handshake reply is read.
  * `--mode raw`: the same hello bytes, complete on the first reply bytes
- * (against `bin.ts child net --role server`).
+ * (against `children.ts net --role server`).
  *
  * Commands: `churn` (connect, handshake, close, for `ms`, `concurrency` at a
  * time) and `hold` (open `count` handshaken connections and keep them,
@@ -154,7 +154,7 @@ return Effect.gen(function* () {
 }
 
 /**
- * `bin.ts child dialer --mode catp2p|raw --protocol P`.
+ * `children.ts dialer --mode catp2p|raw --protocol P`.
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
  * Child process: the `node:net` baseline, driven by the harness like
- * `bin.ts child node` (same commands and replies).
+ * `children.ts node` (same commands and replies).
  *
  * `--role receiver`: counts length-prefixed frames; answers `mark`.
  * `--role sender`: answers `dial` by connecting to the receiver, then `run`
@@ -96,7 +96,7 @@ return role === "receiver" ? receiver : role === "sender" ? sender : server
 }
 
 /**
- * `bin.ts child net --role R`.
+ * `children.ts net --role R`.
  *
  * @since 0.1.0
  */

@@ -141,7 +141,7 @@ return role === "receiver" ? receiver : role === "sender" ? sender : target
 }
 
 /**
- * `bin.ts child node --role R --protocol P --capacity N`.
+ * `children.ts node --role R --protocol P --capacity N`.
  *
  * @since 0.1.0
  */

@@ -1,8 +1,8 @@
 /**
  * Handshakes per second: completed incoming handshakes of one node (a new
  * TCP connection, the peer's hello, the node's reply, close), for each
- * protocol. The node runs in one process (`bin.ts child node --role target`);
- * a dialer process (`bin.ts child dialer`) keeps `concurrency` connections in
+ * protocol. The node runs in one process (`children.ts node --role target`);
+ * a dialer process (`children.ts dialer`) keeps `concurrency` connections in
  * flight, each with a real hello from the wire codecs and a fresh node id,
  * and counts the replies that complete the handshake.
  *

@@ -1,5 +1,5 @@
 /**
- * Memory per idle peer: one node (`bin.ts child node --role target`, limits
+ * Memory per idle peer: one node (`children.ts node --role target`, limits
  * raised, run with `--expose-gc`) takes `peers` incoming connections from a
  * dialer process that completes a real handshake on each and then holds
  * them, silent. The node's RSS and heap, after full garbage collections,

@@ -10,7 +10,7 @@
  * delivered a payload twice to its application. Prints a JSON summary and
  * exits 1 on any failure.
  *
- * A child is `bin.ts child soak`: it prints JSON lines (`status` every
+ * A child is `children.ts soak`: it prints JSON lines (`status` every
  * second, `sample` on request) and reads commands on stdin (`sample`).
  * Every peer file must decode as the JSON Go writes (`PeerCache`: `bans`
  * and `peers`), checked from outside the library.
@@ -177,7 +177,7 @@ const parent = (minutes: number, n: number, survivors: number) =>
       Effect.gen(function* () {
         const exited = yield* Deferred.make<void>()
         const samples = yield* Queue.unbounded<{ fds: number; tcp: number; fibers: number }>()
-        const args = [...Child.NODE_ARGS, Child.BIN, "child", "soak", "--index", String(index)]
+        const args = [...Child.NODE_ARGS, Child.CHILD, "soak", "--index", String(index)]
         args.push("--boot", String(boots[index]!++), "--port", String(ports[index]), "--seeds", seeds, "--dir", dir)
         const cp = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] })
         const proc: Proc = {
@@ -335,7 +335,7 @@ export const command = Command.make(
 )
 
 /**
- * `bin.ts child soak`: one node process of the soak.
+ * `children.ts soak`: one node process of the soak.
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
  * What every child process of the harness shares (its parameters come as
- * flags of `bin.ts child ...`, parsed by the same effect/cli parser): the
+ * flags of `children.ts ...`, parsed by the same effect/cli parser): the
  * replies it prints, the commands it reads from stdin, its memory figures, and how
  * it runs (Node services, logs only from errors up).
  *
