@@ -116,7 +116,8 @@ const child = (index: number, boot: number) =>
     }
   })
 
-const runChild = (o: ChildOptions) =>
+/** One node of the soak until it is killed (its failures end the process with a report). */
+const runChild = (o: ChildOptions): Effect.Effect<void, unknown> =>
   Effect.gen(function* () {
     const index = o.index
     const config = yield* Effect.fromResult(
