@@ -5,7 +5,6 @@
  */
 import { Console, Effect, Result } from "effect"
 import { Command, Flag } from "effect/cli"
-import * as Bench from "./bench/Bench.ts"
 import * as Demo from "./Demo.ts"
 import * as Handshakes from "./Handshakes.ts"
 import * as Node from "./Node.ts"
@@ -52,7 +51,7 @@ const demo = Command.make(
  */
 export const command = Command.make("catp2p").pipe(
   Command.withDescription("Run and inspect catp2p nodes: Factom's p2p gossip network in TypeScript"),
-  Command.withSubcommands([Node.command, demo, handshakes, Bench.command])
+  Command.withSubcommands([Node.command, demo, handshakes])
 )
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Summaries of V8 CPU profiles (`node --cpu-prof`, written by the harness's
- * children with `catp2p bench --cpu-prof DIR`): self time per function and
+ * children with `npm run bench -- --cpu-prof DIR`): self time per function and
  * per area (the Effect runtime, catp2p's modules, the gob codec, Node's
  * internals, garbage collection), walking the `.cpuprofile` JSON.
  *

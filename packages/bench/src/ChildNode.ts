@@ -12,50 +12,62 @@
  */
 import { Endpoint, type Network, Parcel } from "@catp2p/p2p"
 import { Effect, Stream } from "effect"
+import { Command, Flag } from "effect/cli"
 import * as BenchNode from "./BenchNode.ts"
 import type * as Messages from "./Messages.ts"
 import * as Worker from "./Worker.ts"
 
-const role = Worker.arg("role")
-const protocol = BenchNode.protocolOf(Worker.numberArg("protocol", 10))
-const capacity = Worker.numberArg("capacity", 1000)
+/**
+ * The child's parameters (its flags).
+ *
+ * @since 0.1.0
+ */
+export interface NodeOptions {
+  readonly role: "receiver" | "sender" | "target"
+  readonly protocol: number
+  readonly capacity: number
+}
 
-const memory = (network: Network.NetworkService) => Effect.flatMap(network.total, (n) => Worker.memory(n))
+const program = (options: NodeOptions) => {
+  const { role, capacity } = options
+  const protocol = BenchNode.protocolOf(options.protocol)
 
-const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
+  const memory = (network: Network.NetworkService) => Effect.flatMap(network.total, (n) => Worker.memory(n))
 
-const receiver = Effect.gen(function* () {
-  const network = yield* BenchNode.start(
-    yield* BenchNode.config(protocol, `bench-receiver-${process.pid}`, { channelCapacity: capacity })
-  )
-  let parcels = 0
-  let bytes = 0
-  yield* Stream.runForEachArray(network.messages, (batch) =>
-    Effect.sync(() => {
-      parcels += batch.length
-      for (const p of batch) bytes += p.payload.length
+  const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
+
+  const receiver = Effect.gen(function* () {
+    const network = yield* BenchNode.start(
+      yield* BenchNode.config(protocol, `bench-receiver-${process.pid}`, { channelCapacity: capacity })
+    )
+    let parcels = 0
+    let bytes = 0
+    yield* Stream.runForEachArray(network.messages, (batch) =>
+      Effect.sync(() => {
+        parcels += batch.length
+        for (const p of batch) bytes += p.payload.length
+      })
+    ).pipe(Effect.forkScoped)
+    yield* Worker.ready({ port: network.address.port })
+    yield* Worker.serve((command) => {
+      switch (command.cmd) {
+        case "mark":
+          return Effect.flatMap(network.info, (info) =>
+            Worker.reply({
+              type: "mark",
+              t: performance.now(),
+              parcels,
+              bytes,
+              dropped: info.dropped,
+              maxRssKiB: Worker.maxRssKiB()
+            })
+          )
+        case "memory":
+          return Effect.flatMap(memory(network), Worker.reply)
+        default:
+          return unknown(command)
+      }
     })
-  ).pipe(Effect.forkScoped)
-  yield* Worker.ready({ port: network.address.port })
-  yield* Worker.serve((command) => {
-    switch (command.cmd) {
-      case "mark":
-        return Effect.flatMap(network.info, (info) =>
-          Worker.reply({
-            type: "mark",
-            t: performance.now(),
-            parcels,
-            bytes,
-            dropped: info.dropped,
-            maxRssKiB: Worker.maxRssKiB()
-          })
-        )
-      case "memory":
-        return Effect.flatMap(memory(network), Worker.reply)
-      default:
-        return unknown(command)
-    }
-  })
 })
 
 /** Sends `size`-byte parcels to `hash` for `ms` milliseconds; replies `sent`. */
@@ -125,6 +137,20 @@ const target = Effect.gen(function* () {
   )
 })
 
-Worker.main(
-  role === "receiver" ? receiver : role === "sender" ? sender : role === "target" ? target : Effect.fail(`bad --role`)
-)
+return role === "receiver" ? receiver : role === "sender" ? sender : target
+}
+
+/**
+ * `children.ts node --role R --protocol P --capacity N`.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "node",
+  {
+    role: Flag.Literals("role", ["receiver", "sender", "target"]),
+    protocol: Flag.Int("protocol").pipe(Flag.withDefault(10)),
+    capacity: Flag.Int("capacity").pipe(Flag.withDefault(1000))
+  },
+  (options) => Worker.run(program(options))
+).pipe(Command.withDescription("A catp2p node on 127.0.0.1, driven by the harness on stdin"))

@@ -1,5 +1,5 @@
 /**
- * `catp2p bench` (`npm run bench`): every scenario, each with its baseline
+ * `npm run bench` (`bin.ts run`): every scenario, each with its baseline
  * measured in the same run, as tables of medians, spreads and ratios, and
  * with `--json` a one-line JSON summary as the last line of stdout. Progress
  * goes to stderr. `--quick` runs a reduced matrix in under two minutes.
@@ -338,11 +338,11 @@ const flags = {
 }
 
 /**
- * The `bench` subcommand.
+ * The `run` subcommand.
  *
  * @since 0.1.0
  */
-export const command = Command.make("bench", flags, (f) =>
+export const command = Command.make("run", flags, (f) =>
   Effect.gen(function* () {
     const checked = options(f)
     if (Result.isFailure(checked)) {

@@ -1,6 +1,6 @@
 /**
  * Child process: the `node:net` baseline, driven by the harness like
- * `child-node.ts` (same commands and replies).
+ * `children.ts node` (same commands and replies).
  *
  * `--role receiver`: counts length-prefixed frames; answers `mark`.
  * `--role sender`: answers `dial` by connecting to the receiver, then `run`
@@ -12,37 +12,39 @@
  */
 import type * as Net from "node:net"
 import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
 import type * as Messages from "./Messages.ts"
 import * as RawNet from "./RawNet.ts"
 import * as Worker from "./Worker.ts"
 
-const role = Worker.arg("role")
+const REPLY = Buffer.alloc(120, 1)
 
-const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
+const program = (role: "receiver" | "sender" | "server") => {
+  const unknown = (command: Messages.Command) => Effect.fail(`${command.cmd}: not a ${role} command`)
 
-const receiver = Effect.gen(function* () {
-  const counter = new RawNet.FrameCounter()
-  const server = yield* RawNet.listen((socket) => {
-    socket.on("data", counter.parser())
-  })
-  yield* Worker.ready({ port: server.port })
-  yield* Worker.serve((command) => {
-    switch (command.cmd) {
-      case "mark":
-        return Worker.reply({
-          type: "mark",
-          t: performance.now(),
-          parcels: counter.frames,
-          bytes: counter.bytes,
-          dropped: 0,
-          maxRssKiB: Worker.maxRssKiB()
-        })
-      case "memory":
-        return Effect.flatMap(Worker.memory(server.sockets.size), Worker.reply)
-      default:
-        return unknown(command)
-    }
-  })
+  const receiver = Effect.gen(function* () {
+    const counter = new RawNet.FrameCounter()
+    const server = yield* RawNet.listen((socket) => {
+      socket.on("data", counter.parser())
+    })
+    yield* Worker.ready({ port: server.port })
+    yield* Worker.serve((command) => {
+      switch (command.cmd) {
+        case "mark":
+          return Worker.reply({
+            type: "mark",
+            t: performance.now(),
+            parcels: counter.frames,
+            bytes: counter.bytes,
+            dropped: 0,
+            maxRssKiB: Worker.maxRssKiB()
+          })
+        case "memory":
+          return Effect.flatMap(Worker.memory(server.sockets.size), Worker.reply)
+        default:
+          return unknown(command)
+      }
+    })
 })
 
 const sender = Effect.gen(function* () {
@@ -75,8 +77,6 @@ const sender = Effect.gen(function* () {
   })
 })
 
-const REPLY = Buffer.alloc(120, 1)
-
 const server = Effect.gen(function* () {
   const listening = yield* RawNet.listen((socket) => {
     let answered = false
@@ -92,6 +92,16 @@ const server = Effect.gen(function* () {
   )
 })
 
-Worker.main(
-  role === "receiver" ? receiver : role === "sender" ? sender : role === "server" ? server : Effect.fail("bad --role")
-)
+return role === "receiver" ? receiver : role === "sender" ? sender : server
+}
+
+/**
+ * `children.ts net --role R`.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "net",
+  { role: Flag.Literals("role", ["receiver", "sender", "server"]) },
+  ({ role }) => Worker.run(program(role))
+).pipe(Command.withDescription("The node:net baseline on 127.0.0.1, driven by the harness on stdin"))

@@ -1,8 +1,8 @@
 /**
  * Handshakes per second: completed incoming handshakes of one node (a new
  * TCP connection, the peer's hello, the node's reply, close), for each
- * protocol. The node runs in one process (`child-node.ts --role target`);
- * a dialer process (`child-dialer.ts`) keeps `concurrency` connections in
+ * protocol. The node runs in one process (`children.ts node --role target`);
+ * a dialer process (`children.ts dialer`) keeps `concurrency` connections in
  * flight, each with a real hello from the wire codecs and a fresh node id,
  * and counts the replies that complete the handshake.
  *
@@ -73,12 +73,12 @@ export const trial = (
         [
           Child.spawn({
             name: `${name} handshake server`,
-            script: Child.script(raw ? "child-net.ts" : "child-node.ts"),
+            program: raw ? "net" : "node",
             args: raw ? ["--role", "server"] : ["--role", "target", "--protocol", String(protocol)]
           }),
           Child.spawn({
             name: `${name} handshake dialer`,
-            script: Child.script("child-dialer.ts"),
+            program: "dialer",
             args: ["--mode", raw ? "raw" : "catp2p", "--protocol", String(protocol)]
           })
         ],

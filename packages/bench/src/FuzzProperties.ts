@@ -1,8 +1,9 @@
 /**
  * The fuzz properties: every decoder a peer's bytes reach, fed with random
  * bytes, mutated valid streams and hostile length claims, in random chunks.
- * Shared by the test suite (a few thousand runs, fuzz.test.ts) and the long
- * runner (`npm run fuzz -- --runs 1000000`, bench/fuzz.ts).
+ * Shared by the test suite (a few thousand runs, `test/fuzz.test.ts` of this
+ * package) and the long runner (`npm run fuzz -- --runs 1000000`, `Fuzz`).
+ * They reach the codecs through the public `Wire` of `@catp2p/p2p` only.
  *
  * Each property fails on an exception (a decoder must return a typed
  * failure, never throw) or on a broken invariant: a result is `Value`,
@@ -10,12 +11,23 @@
  * pushed (a length prefix never allocates what it claims); a handshake never
  * completes after more than 16 KiB; a peer share never yields more than
  * `MAX_SHARE` endpoints, nor an invalid one.
+ *
+ * @since 0.1.0
  */
 import * as Gob from "@catp2p/gob"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
 import { Endpoint, NetworkId, type Parcel, Wire } from "@catp2p/p2p"
-import { concat } from "../support.ts"
+
+const concat = (chunks: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
 
 type Version = 9 | 10 | 11
 

@@ -1,5 +1,5 @@
 /**
- * Memory per idle peer: one node (`child-node.ts --role target`, limits
+ * Memory per idle peer: one node (`children.ts node --role target`, limits
  * raised, run with `--expose-gc`) takes `peers` incoming connections from a
  * dialer process that completes a real handshake on each and then holds
  * them, silent. The node's RSS and heap, after full garbage collections,
@@ -86,13 +86,13 @@ export const trial = (
         [
           Child.spawn({
             name: `${name} idle server`,
-            script: Child.script(raw ? "child-net.ts" : "child-node.ts"),
+            program: raw ? "net" : "node",
             args: raw ? ["--role", "server"] : ["--role", "target", "--protocol", String(protocol)],
             nodeArgs: ["--expose-gc"]
           }),
           Child.spawn({
             name: `${name} idle dialer`,
-            script: Child.script("child-dialer.ts"),
+            program: "dialer",
             args: ["--mode", raw ? "raw" : "catp2p", "--protocol", String(protocol)]
           })
         ],

@@ -6,7 +6,7 @@
  * hello in protocol P (the wire codecs' `Negotiation.Outgoing`, a fresh node
  * id each) and completes when the node's handshake reply is read.
  * `--mode raw`: the same hello bytes, complete on the first reply bytes
- * (against `child-net.ts --role server`).
+ * (against `children.ts net --role server`).
  *
  * Commands: `churn` (connect, handshake, close, for `ms`, `concurrency` at a
  * time) and `hold` (open `count` handshaken connections and keep them,
@@ -17,23 +17,23 @@
 import * as Net from "node:net"
 import { Wire } from "@catp2p/p2p"
 import { Effect } from "effect"
+import { Command, Flag } from "effect/cli"
 import * as BenchNode from "./BenchNode.ts"
 import { BenchError } from "./Child.ts"
 import * as Worker from "./Worker.ts"
 
-let port = 0
-const raw = Worker.arg("mode") === "raw"
-const protocol = BenchNode.protocolOf(Worker.numberArg("protocol", 10))
-/** Our loopback nonce: any value but the node's own (random) one. */
-const nonce = (BigInt(process.pid) << 32n) | 0xbe9cn
-let nextId = 0
+const program = (raw: boolean, protocol: Wire.Protocol.Version) => {
+  let port = 0
+  /** Our loopback nonce: any value but the node's own (random) one. */
+  const nonce = (BigInt(process.pid) << 32n) | 0xbe9cn
+  let nextId = 0
 
-const settings = (nodeId: number): Wire.Negotiation.Settings => ({
-  network: BenchNode.NETWORK,
-  protocolVersion: protocol,
-  protocolVersionMinimum: 9,
-  nodeId,
-  listenPort: String(1 + (nodeId % 65535))
+  const settings = (nodeId: number): Wire.Negotiation.Settings => ({
+    network: BenchNode.NETWORK,
+    protocolVersion: protocol,
+    protocolVersionMinimum: 9,
+    nodeId,
+    listenPort: String(1 + (nodeId % 65535))
 })
 
 /** Connects and completes one handshake; the socket stays open. */
@@ -128,8 +128,7 @@ const hold = (count: number, concurrency: number) =>
     })
   })
 
-Worker.main(
-  Effect.gen(function* () {
+return Effect.gen(function* () {
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         for (const s of held) s.destroy()
@@ -152,4 +151,18 @@ Worker.main(
       }
     })
   })
-)
+}
+
+/**
+ * `children.ts dialer --mode catp2p|raw --protocol P`.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "dialer",
+  {
+    mode: Flag.Literals("mode", ["catp2p", "raw"]),
+    protocol: Flag.Int("protocol").pipe(Flag.withDefault(10))
+  },
+  ({ mode, protocol }) => Worker.run(program(mode === "raw", BenchNode.protocolOf(protocol)))
+).pipe(Command.withDescription("Many client connections to one server, driven by the harness on stdin"))

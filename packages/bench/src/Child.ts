@@ -1,6 +1,6 @@
 /**
- * The harness's side of a child process: spawns a bench script with the
- * same Node (`process.execPath`, source condition), sends it commands, and
+ * The harness's side of a child process: spawns `children.ts <program>`
+ * with the same Node (`process.execPath`, source condition), sends it commands, and
  * reads its protocol replies (see `Messages`). The child lives in the
  * current scope: closing it closes the child's stdin and waits up to 20 s
  * for it to exit by itself, then sends SIGTERM, then SIGKILL after 3 s.
@@ -21,11 +21,19 @@ import * as Messages from "./Messages.ts"
 export class BenchError extends Data.TaggedError("BenchError")<{ readonly message: string }> {}
 
 /**
- * The absolute path of a script in this folder (the child entry points).
+ * The absolute path of the bench command (`bin.ts`).
  *
  * @since 0.1.0
  */
-export const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url))
+export const BIN: string = fileURLToPath(new URL("./bin.ts", import.meta.url))
+
+/**
+ * The absolute path of the children's entry (`children.ts`): every child is
+ * one of its subcommands.
+ *
+ * @since 0.1.0
+ */
+export const CHILD: string = fileURLToPath(new URL("./children.ts", import.meta.url))
 
 /**
  * The Node arguments every child gets: TypeScript sources of the workspace.
@@ -35,13 +43,21 @@ export const script = (name: string): string => fileURLToPath(new URL(`./${name}
 export const NODE_ARGS: ReadonlyArray<string> = ["--conditions=@catp2p/source"]
 
 /**
+ * The children: the subcommands of `children.ts`.
+ *
+ * @since 0.1.0
+ */
+export type Program = "node" | "net" | "dialer" | "broadcast"
+
+/**
  * @since 0.1.0
  */
 export interface ChildOptions {
   /** For messages: "receiver", "sender", ... */
   readonly name: string
-  /** Absolute path of the script (see {@link script}). */
-  readonly script: string
+  /** Which child: the subcommand of `children.ts`. */
+  readonly program: Program
+  /** Its flags (parsed by that subcommand). */
   readonly args?: ReadonlyArray<string>
   /** Extra Node flags (`--expose-gc`, `--cpu-prof`, ...). */
   readonly nodeArgs?: ReadonlyArray<string>
@@ -95,7 +111,7 @@ export const spawn = Effect.fnUntraced(function* (
   const tail: Array<string> = []
   const handle = yield* ChildProcess.make(
     process.execPath,
-    [...NODE_ARGS, ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    [...NODE_ARGS, ...(options.nodeArgs ?? []), CHILD, options.program, ...(options.args ?? [])],
     {
       stdin: { stream: Stream.fromQueue(input).pipe(Stream.encodeText) },
       killSignal: "SIGTERM",

@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Option, Result } from "effect"
 import { describe, expect, it } from "vitest"
-import * as Bench from "../src/bench/Bench.ts"
-import * as Measure from "../src/bench/Measure.ts"
-import * as Profile from "../src/bench/Profile.ts"
-import * as RawNet from "../src/bench/RawNet.ts"
-import * as Report from "../src/bench/Report.ts"
+import * as Bench from "../src/Run.ts"
+import * as Measure from "../src/Measure.ts"
+import * as Profile from "../src/Profile.ts"
+import * as RawNet from "../src/RawNet.ts"
+import * as Report from "../src/Report.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
@@ -28,7 +28,7 @@ const flags = (overrides: Partial<Bench.BenchFlags> = {}): Bench.BenchFlags => (
   ...overrides
 })
 
-describe("catp2p bench", () => {
+describe("npm run bench (bin.ts run)", () => {
   it("fills in the defaults of a full and a quick run, and refuses bad flags", () => {
     const full = Result.getOrThrow(Bench.options(flags()))
     expect(full.protocols).toEqual([9, 10, 11])
@@ -95,7 +95,7 @@ describe("catp2p bench", () => {
       [
         "--conditions=@catp2p/source",
         bin,
-        "bench",
+        "run",
         ...["--quick", "--json", "--protocols", "11", "--sizes", "1024", "--window", "0.2"],
         ...["--peers", "10", "--nodes", "4", "--messages", "3", "--sim-nodes", "10", "--sim-timeout", "60"]
       ],

@@ -12,7 +12,6 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { Effect, Option, Schema, Stream } from "effect"
 import { ChildProcess } from "effect/process"
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
@@ -56,8 +55,6 @@ export interface SimRow {
   readonly message: string | undefined
 }
 
-const SIM = fileURLToPath(new URL("../../../p2p/bench/sim.ts", import.meta.url))
-
 const decodeReport = Schema.decodeUnknownOption(Schema.fromJsonString(SimReport))
 
 /** The resident set size of a process (Linux `/proc`), in MB, if readable. */
@@ -82,7 +79,8 @@ export const measure = (nodes: number, timeoutMs: number): Effect.Effect<SimRow,
         [
           ...Child.NODE_ARGS,
           "--max-old-space-size=16384",
-          SIM,
+          Child.BIN,
+          "sim",
           "--nodes",
           String(nodes),
           "--rounds",

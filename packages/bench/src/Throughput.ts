@@ -162,19 +162,19 @@ export const pair = (
 ): Effect.Effect<Pair, Child.BenchError, ChildProcessSpawner | Scope.Scope> =>
   Effect.gen(function* () {
     const catp2p = kind._tag === "catp2p"
-    const script = Child.script(catp2p ? "child-node.ts" : "child-net.ts")
+    const program = catp2p ? "node" : "net"
     const common = catp2p ? ["--protocol", String(kind.protocol), "--capacity", String(options.capacity)] : []
     // both start at once (Node's start-up is most of a trial's overhead)
     const [receiver, sender] = yield* Effect.all(
       [
         Child.spawn({
           name: `${name} receiver`,
-          script,
+          program,
           args: ["--role", "receiver", ...common]
         }),
         Child.spawn({
           name: `${name} sender`,
-          script,
+          program,
           args: ["--role", "sender", ...common]
         })
       ],

@@ -1,37 +1,15 @@
 /**
- * What every child process of the harness shares: its arguments, the replies
- * it prints, the commands it reads from stdin, its memory figures, and how
+ * What every child process of the harness shares (its parameters come as
+ * flags of `children.ts ...`, parsed by the same effect/cli parser): the
+ * replies it prints, the commands it reads from stdin, its memory figures, and how
  * it runs (Node services, logs only from errors up).
  *
  * @since 0.1.0
  */
 import { writeFileSync } from "node:fs"
 import { Session } from "node:inspector"
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Fiber, Option, References, Schema, type Scope, Stdio, Stream } from "effect"
 import * as Messages from "./Messages.ts"
-
-/**
- * The value of `--name` in the child's arguments.
- *
- * @since 0.1.0
- */
-export const arg = (name: string): string | undefined => {
-  const argv = process.argv
-  const i = argv.indexOf(`--${name}`)
-  return i < 0 ? undefined : argv[i + 1]
-}
-
-/**
- * `--name` as a number, or `fallback`.
- *
- * @since 0.1.0
- */
-export const numberArg = (name: string, fallback: number): number => {
-  const raw = arg(name)
-  const n = raw === undefined ? Number.NaN : Number(raw)
-  return Number.isFinite(n) ? n : fallback
-}
 
 /**
  * Prints a reply for the harness.
@@ -155,18 +133,16 @@ export const memory = (peers: number): Effect.Effect<typeof Messages.Memoried.Ty
   })
 
 /**
- * Runs a child's program: Node services, log output only for errors, and
- * an `error` reply if the program fails.
+ * Runs a child's program: log output only for errors, and an `error` reply
+ * if the program fails (the failure is kept: the process exits non-zero).
  *
  * @since 0.1.0
  */
-export const main = (program: Effect.Effect<void, unknown, NodeServices.NodeServices | Scope.Scope>): void =>
+export const run = <R>(program: Effect.Effect<void, unknown, R>): Effect.Effect<void, unknown, Exclude<R, Scope.Scope>> =>
   program.pipe(
     Effect.scoped,
     Effect.catchCause((cause) =>
       Effect.andThen(reply({ type: "error", message: describe(cause) }), Effect.failCause(cause))
     ),
-    Effect.provide(NodeServices.layer),
-    Effect.provideService(References.MinimumLogLevel, "Error"),
-    NodeRuntime.runMain
+    Effect.provideService(References.MinimumLogLevel, "Error")
   )

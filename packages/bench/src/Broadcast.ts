@@ -254,7 +254,7 @@ export const flood = (
 export type BroadcastResult = typeof Messages.Broadcasted.Type
 
 /**
- * Runs both networks in a child process (`child-broadcast.ts`).
+ * Runs both networks in a child process (`children.ts broadcast`).
  *
  * @since 0.1.0
  */
@@ -263,7 +263,7 @@ export const run = (options: BroadcastOptions): Effect.Effect<BroadcastResult, C
     Effect.gen(function* () {
       const child = yield* Child.spawn({
         name: "broadcast",
-        script: Child.script("child-broadcast.ts"),
+        program: "broadcast",
         args: [
           ...["--nodes", String(options.nodes), "--messages", String(options.messages)],
           ...["--interval", String(options.intervalMs), "--size", String(options.size)],

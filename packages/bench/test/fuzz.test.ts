@@ -1,10 +1,10 @@
 /**
- * Fuzzing in the test suite: every decoder property of fuzz/properties.ts,
+ * Fuzzing in the test suite: every decoder property of src/FuzzProperties.ts,
  * a few thousand runs each (long runs: `npm run fuzz -- --runs 1000000`).
  */
 import * as fc from "fast-check"
 import { describe, it } from "vitest"
-import { properties } from "./fuzz/properties.ts"
+import { properties } from "../src/FuzzProperties.ts"
 
 const RUNS = 2_500
 
