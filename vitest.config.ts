@@ -5,6 +5,9 @@ const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import
 
 // One config for the whole monorepo: every package's test/ folder, and the
 // workspace packages resolved to their TypeScript sources (no build step).
+// Scale runs (`*.scale.test.ts`: the 1,000-node simulation, the 500-node
+// gossip, the bench smoke run, stress runs) are left to `npm run test:scale`
+// (vitest.scale.config.ts), so the default `npm test` stays short.
 export default defineConfig({
   resolve: {
     alias: [
@@ -16,6 +19,7 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/*.scale.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

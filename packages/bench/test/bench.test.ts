@@ -1,5 +1,3 @@
-import { execFileSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { Option, Result } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Bench from "../src/Run.ts"
@@ -7,8 +5,6 @@ import * as Measure from "../src/Measure.ts"
 import * as Profile from "../src/Profile.ts"
 import * as RawNet from "../src/RawNet.ts"
 import * as Report from "../src/Report.ts"
-
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
 const flags = (overrides: Partial<Bench.BenchFlags> = {}): Bench.BenchFlags => ({
   quick: false,
@@ -88,44 +84,4 @@ describe("npm run bench (bin.ts run)", () => {
     expect(s.areas.map((a) => a.name)).toEqual(["p2p/Peer.ts", "effect runtime"])
     expect(Option.isNone(Profile.summarize("bad", "{"))).toBe(true)
   })
-
-  it("runs every scenario on a tiny configuration and ends with the JSON summary", () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        "--conditions=@catp2p/source",
-        bin,
-        "run",
-        ...["--quick", "--json", "--protocols", "11", "--sizes", "1024", "--window", "0.2"],
-        ...["--peers", "10", "--nodes", "4", "--messages", "3", "--sim-nodes", "10", "--sim-timeout", "60"]
-      ],
-      { encoding: "utf8", timeout: 240_000, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    const lines = out.trim().split("\n")
-    const summary = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>
-    expect(summary.errors).toEqual([])
-    const throughput = summary.throughput as Array<Record<string, unknown>>
-    expect(throughput).toHaveLength(1)
-    const row = throughput[0]!
-    expect(row.protocol).toBe(11)
-    expect(row.size).toBe(1024)
-    for (const key of ["parcelsPerSec", "mbPerSec", "baselineMbPerSec", "ratio", "dropped", "lost"]) {
-      expect(typeof row[key], key).toBe("number")
-    }
-    expect(row.parcelsPerSec as number).toBeGreaterThan(0)
-    expect(row.baselineMbPerSec as number).toBeGreaterThan(0)
-    expect(row.droppedBy).toEqual({ sendQueue: expect.any(Number), applicationQueue: expect.any(Number) })
-    expect(typeof (row.unpaced as Record<string, unknown>).dropped).toBe("number")
-    expect(Object.keys(summary.handshakesPerSec as object)).toEqual(["11"])
-    expect((summary.handshakesPerSec as Record<string, number>)["11"]).toBeGreaterThan(0)
-    expect(typeof summary.bytesPerIdlePeer).toBe("number")
-    expect(typeof summary.marginalBytesPerIdlePeer).toBe("number")
-    expect(typeof summary.broadcastP50Ms).toBe("number")
-    expect(typeof summary.broadcastP99Ms).toBe("number")
-    expect((summary.broadcast as Record<string, unknown>).complete).toBe(3)
-    expect(summary.sim).toEqual([expect.objectContaining({ nodes: 10, status: "ok", connected: true })])
-    // the tables came first
-    expect(out).toContain("Throughput A → B")
-    expect(out).toContain("node:net")
-  }, 300_000)
 })

@@ -105,8 +105,21 @@ export const rawPeer = (
   nodeId: number,
   protocolVersion: 9 | 10 | 11 = 10
 ) =>
+  Effect.flatMap(Layer.build(TcpTransport.layer), (context) =>
+    rawPeerOn(Context.get(context, Transport), to, nodeId, protocolVersion)
+  )
+
+/**
+ * `rawPeer` over any transport: on a `MemoryTransport` bound to a host of its
+ * own, the node sees the raw peer come from that host.
+ */
+export const rawPeerOn = (
+  transport: Transport["Service"],
+  to: { readonly ip: string; readonly port: string },
+  nodeId: number,
+  protocolVersion: 9 | 10 | 11 = 10
+) =>
   Effect.gen(function* () {
-    const transport = Context.get(yield* Layer.build(TcpTransport.layer), Transport)
     const connection = yield* transport.connect({ host: to.ip, port: Number(to.port) }, { timeout: "5 seconds" })
     const settled = yield* HandshakeFlow.outgoing(
       connection,
@@ -118,7 +131,7 @@ export const rawPeer = (
   })
 
 /** Reads parcels from a raw peer's connection until `n` have arrived. */
-export const readParcels = (peer: Effect.Success<ReturnType<typeof rawPeer>>, n: number) =>
+export const readParcels = (peer: Effect.Success<ReturnType<typeof rawPeerOn>>, n: number) =>
   Effect.gen(function* () {
     const out: Array<Parcel.Parcel> = []
     const protocol = peer.settled.protocol

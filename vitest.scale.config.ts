@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config"
+import base from "./vitest.config.ts"
+
+// `npm run test:scale`: only the scale runs (`*.scale.test.ts`), with the
+// default config's aliases and pool. .ci/run runs it after `npm test`.
+// (Spread, not mergeConfig: mergeConfig would append to `include`.)
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ["packages/*/test/**/*.scale.test.ts", "test/**/*.scale.test.ts"],
+    exclude: ["**/node_modules/**"],
+    testTimeout: 300_000
+  }
+})
