@@ -15,7 +15,7 @@ describe("bad peers", () => {
       const closed = yield* Effect.flip(Effect.forever(bad.connection.read))
       assert.strictEqual(closed.reason, "Closed")
       yield* eventually("B dropped the bad peer", B.network.total, (n) => n === 1)
-      assert.strictEqual(B.controller.counters.invalid, 1)
+      assert.strictEqual(B.stats.counters().invalid, 1)
       yield* A.network.send(Parcel.make(good.hash, text("still here")))
       assert.strictEqual(show((yield* receive(B, 1))[0]!), "still here")
     })

@@ -39,7 +39,7 @@ describe("the controller", () => {
       assert.strictEqual(show(got[0]!), "Pong")
       yield* eventually(
         "second request ignored",
-        Effect.sync(() => B.controller.counters.peerRequestsTooSoon),
+        Effect.sync(() => B.stats.counters().peerRequestsTooSoon),
         (n) => n === 1
       )
     })
@@ -75,7 +75,7 @@ describe("the controller", () => {
         assert.strictEqual(closed.reason, "Closed")
       }
       yield* eventually("all closed", B.network.total, (n) => n === 0)
-      assert.strictEqual(B.controller.counters.invalid, 4)
+      assert.strictEqual(B.stats.counters().invalid, 4)
     })
   )
 
@@ -118,7 +118,7 @@ describe("the controller", () => {
         got.map(show),
         Array.from({ length: n }, (_, i) => `m${i}`)
       )
-      assert.strictEqual(B.controller.counters.droppedFromNetwork, 0)
+      assert.strictEqual(B.stats.counters().droppedFromNetwork, 0)
       assert.strictEqual((yield* A.network.info).dropped, 0)
     })
   )
@@ -131,10 +131,10 @@ describe("the controller", () => {
       for (let i = 0; i < 11; i++) yield* A.network.sendBlocking(Parcel.make(peer.hash, text(`m${i}`)))
       yield* eventually(
         "dropped",
-        Effect.sync(() => B.controller.counters.droppedFromNetwork),
+        Effect.sync(() => B.stats.counters().droppedFromNetwork),
         (n) => n > 0
       )
-      assert.strictEqual(B.controller.counters.droppedFromNetwork, 5)
+      assert.strictEqual(B.stats.counters().droppedFromNetwork, 5)
       const got = yield* receive(B, 6)
       assert.deepStrictEqual(got.map(show), ["m5", "m6", "m7", "m8", "m9", "m10"])
     })

@@ -197,7 +197,7 @@ describe("nodes over TCP on 127.0.0.1", () => {
       )
       for (const d of dialers.slice(0, LISTEN_BURST)) yield* d.network.dial(B.endpoint)
       assert.strictEqual(yield* dialFailure(dialers[LISTEN_BURST]!.network.dial(B.endpoint)), "Closed")
-      assert.isAtLeast(B.controller.counters.refused, 1)
+      assert.isAtLeast(B.stats.counters().refused, 1)
     })
   )
 
