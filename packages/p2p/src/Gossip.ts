@@ -6,6 +6,10 @@
  * `Broadcast`). A bounded, time-windowed cache of payload digests (SHA-256)
  * recognises repeats.
  *
+ * Gossip is its node's one reader of `Network.messages` (it subscribes when
+ * its layer is built, and the layer fails with `MessagesTaken` if another
+ * reader holds them): an application on Gossip reads `Gossip.messages`.
+ *
  * @example
  * ```ts
  * import { Gossip } from "@catp2p/p2p"
@@ -20,7 +24,7 @@
  */
 import { createHash } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Queue, Stream } from "effect"
-import { Network } from "./Network.ts"
+import { type MessagesTaken, Network } from "./Network.ts"
 import * as Parcel from "./Parcel.ts"
 
 /**
@@ -102,7 +106,7 @@ const idOf = (payload: Uint8Array): string => createHash("sha256").update(payloa
  * @since 0.1.0
  */
 export class Gossip extends Context.Service<Gossip, GossipService>()("@catp2p/p2p/Gossip") {
-  static readonly layerWith = (options: GossipOptions = {}): Layer.Layer<Gossip, never, Network> =>
+  static readonly layerWith = (options: GossipOptions = {}): Layer.Layer<Gossip, MessagesTaken, Network> =>
     Layer.effect(
       Gossip,
       Effect.gen(function* () {
@@ -115,7 +119,9 @@ export class Gossip extends Context.Service<Gossip, GossipService>()("@catp2p/p2
         const out = yield* Queue.sliding<GossipMessage>(options.queueCapacity ?? 10_000)
         const counters = { delivered: 0, repeats: 0, dropped: 0 }
 
-        yield* Stream.runForEach(network.messages, (parcel) =>
+        // the node's one reader of `Network.messages` (refused at build when another reads it)
+        const messages = yield* network.subscribe
+        yield* Stream.runForEach(messages, (parcel) =>
           Effect.gen(function* () {
             const id = idOf(parcel.payload)
             if (!seen.add(id, yield* Clock.currentTimeMillis)) {
@@ -142,5 +148,5 @@ export class Gossip extends Context.Service<Gossip, GossipService>()("@catp2p/p2
     )
 
   /** With the default window (10 min) and capacity (100,000 digests). */
-  static readonly layer: Layer.Layer<Gossip, never, Network> = Gossip.layerWith()
+  static readonly layer: Layer.Layer<Gossip, MessagesTaken, Network> = Gossip.layerWith()
 }

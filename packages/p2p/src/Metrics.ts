@@ -11,11 +11,12 @@
  * `node: false` leaves it out and gives Go's series exactly (one node per
  * process, as Go: the `catp2p node` command does this).
  *
- * Nothing runs per parcel: the node keeps plain counters (each peer's
- * messages and bytes, its send queue; the controller's `counters`; the
- * {@link Traffic} counters the readers and writers bump), and a fiber samples
- * them once a second (`Clock`-driven, so it follows `TestClock`) and sets the
- * gauges. Export them with `Telemetry` (e.g. `Telemetry.prometheus`).
+ * Nothing runs per parcel: the node's statistics have one owner,
+ * `NodeStats` (its counters, each peer's messages and bytes and send queue,
+ * the traffic counters the readers and writers bump), and a fiber reads its
+ * snapshot once a second (`Clock`-driven, so it follows `TestClock`) and
+ * sets the gauges; `Network.info` reads the same snapshot. A new metric is a
+ * field of the snapshot and its line here (`names`, `help`, its source). Export them with `Telemetry` (e.g. `Telemetry.prometheus`).
  *
  * Enable them with `P2PLayer.layer(config, { metrics: true })`, or add
  * `Metrics.layer()` to a node's layer yourself.
@@ -69,13 +70,13 @@
  * ```
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Metric, Queue, Schedule } from "effect"
-import { Controller } from "./internal/node/Controller.ts"
-import { Guard } from "./internal/guard/Guard.ts"
+import { Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
+import { Inbox } from "./internal/node/Inbox.ts"
 import * as Misbehaviour from "./Misbehaviour.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import { PeerStore } from "./internal/node/PeerStore.ts"
+import { NodeStats, type Snapshot } from "./internal/stats/NodeStats.ts"
 import { SIZE_BOUNDARIES_KIB } from "./internal/stats/Traffic.ts"
 
 /**
@@ -146,6 +147,46 @@ const TOTALS = [
 
 /** catp2p's own counters (not Go's). */
 const COUNTERS = ["bytesSent", "bytesReceived", "refused"] as const
+
+/** The levels the snapshot does not hold, read from their owners (peer store, inbox). */
+interface Levels {
+  readonly connections: number
+  readonly incoming: number
+  readonly outgoing: number
+  readonly fromNetwork: number
+  readonly fromNetworkCapacity: number
+}
+
+/** Where each of Go's levels comes from. */
+const levels: { readonly [K in (typeof LEVELS)[number]]: (s: Snapshot, l: Levels) => number } = {
+  connections: (_, l) => l.connections,
+  connecting: (s) => s.connecting,
+  incoming: (_, l) => l.incoming,
+  outgoing: (_, l) => l.outgoing,
+  toNetwork: (s) => s.toNetwork,
+  toNetworkRatio: (s) => (s.toNetworkCapacity === 0 ? 0 : s.toNetwork / s.toNetworkCapacity),
+  fromNetwork: (_, l) => l.fromNetwork,
+  fromNetworkRatio: (_, l) => l.fromNetwork / Math.max(1, l.fromNetworkCapacity),
+  sendRoutines: (_, l) => l.connections,
+  receiveRoutines: (_, l) => l.connections,
+  byteRateDown: (s) => s.byteRateDown,
+  byteRateUp: (s) => s.byteRateUp,
+  messageRateDown: (s) => s.messageRateDown,
+  messageRateUp: (s) => s.messageRateUp
+}
+
+/** Where each of Go's running totals comes from (NodeStats' snapshot). */
+const totals: { readonly [K in TotalKey]: (s: Snapshot) => number } = {
+  catRounds: (s) => s.rounds,
+  parcelsSent: (s) => s.parcelsSent,
+  parcelsReceived: (s) => s.parcelsReceived,
+  invalid: (s) => s.invalid,
+  appSent: (s) => s.appSent,
+  appReceived: (s) => s.appReceived,
+  droppedPeerSend: (s) => s.droppedPeerSend,
+  droppedFromNetwork: (s) => s.droppedFromNetwork,
+  droppedToNetwork: () => 0
+}
 
 type TotalKey = (typeof TOTALS)[number]
 type GaugeKey = (typeof LEVELS)[number] | TotalKey
@@ -254,25 +295,23 @@ export interface MetricsService {
 export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p/p2p/Metrics") {
   static readonly layer = (
     options: Options = {}
-  ): Layer.Layer<Metrics, never, Network | NodeConfig | PeerStore | Controller | Guard> =>
+  ): Layer.Layer<Metrics, never, Network | NodeConfig | PeerStore | Inbox | NodeStats> =>
     Layer.effect(
       Metrics,
       Effect.gen(function* () {
         const network = yield* Network
         const { config } = yield* NodeConfig
         const store = yield* PeerStore
-        const controller = yield* Controller
-        const guard = yield* Guard
+        const inbox = yield* Inbox
+        const stats = yield* NodeStats
         const label = options.node ?? `${network.address.host}:${network.address.port}`
         const node = label === false ? undefined : label
         if (!config.enablePrometheus) return Metrics.of({ node, enabled: false, sample: Effect.void })
         const { gauges, counters, parcelSize } = instruments(label)
         const context = yield* Effect.context<never>()
-        const traffic = controller.counters.traffic
 
-        // running totals only grow: a source can dip for a moment (a replaced
-        // peer leaves the store before it is retired), so a total shows the
-        // highest value seen; the counters add that growth
+        // running totals only grow (NodeStats keeps them monotonic); a total
+        // still shows the highest value seen, and the counters add the growth
         const seen = {} as Record<TotalKey | CounterKey, number>
         for (const k of TOTALS) seen[k] = 0
         for (const k of COUNTERS) {
@@ -303,7 +342,7 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
         }))
         for (const m of misbehaviour) m.counter.updateUnsafe(0, context)
 
-        let histogram = traffic.histogram()
+        let histogram = stats.traffic.histogram()
         const registration = Metric.registerUnsafe(parcelSize, context, {
           get: () => histogram,
           update: () => {},
@@ -311,63 +350,20 @@ export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p
         })
 
         const sampleNow = () => {
-          const r = traffic.retired
-          let sent = r.messagesSent
-          let received = r.messagesReceived
-          let bytesSent = r.bytesSent
-          let bytesReceived = r.bytesReceived
-          let dropped = r.dropped
-          let queued = 0
-          let capacity = 0
-          let mpsDown = 0
-          let mpsUp = 0
-          let bpsDown = 0
-          let bpsUp = 0
-          for (const p of store.all()) {
-            sent += p.messagesSent
-            received += p.messagesReceived
-            bytesSent += p.bytesSent
-            bytesReceived += p.bytesReceived
-            dropped += p.queue.dropped
-            queued += p.queue.size
-            capacity += p.queue.capacity
-            const m = p.metrics()
-            mpsDown += m.mpsDown
-            mpsUp += m.mpsUp
-            bpsDown += m.bpsDown
-            bpsUp += m.bpsUp
+          const snapshot = stats.snapshot()
+          const now: Levels = {
+            connections: store.total,
+            incoming: store.incoming,
+            outgoing: store.outgoing,
+            fromNetwork: inbox.size(),
+            fromNetworkCapacity: inbox.capacity
           }
-          const inbound = Queue.sizeUnsafe(controller.inbound)
-          set("connections", store.total)
-          set("connecting", traffic.connecting)
-          set("incoming", store.incoming)
-          set("outgoing", store.outgoing)
-          set("toNetwork", queued)
-          set("toNetworkRatio", capacity === 0 ? 0 : queued / capacity)
-          set("fromNetwork", inbound)
-          set("fromNetworkRatio", inbound / Math.max(1, config.channelCapacity))
-          set("sendRoutines", store.total)
-          set("receiveRoutines", store.total)
-          set("byteRateDown", bpsDown)
-          set("byteRateUp", bpsUp)
-          set("messageRateDown", mpsDown)
-          set("messageRateUp", mpsUp)
-          const c = controller.counters
-          total("catRounds", c.rounds)
-          total("parcelsSent", sent)
-          total("parcelsReceived", received)
-          total("invalid", c.invalid)
-          total("appSent", traffic.appSent)
-          total("appReceived", traffic.appReceived)
-          total("droppedPeerSend", dropped)
-          total("droppedFromNetwork", c.droppedFromNetwork)
-          total("droppedToNetwork", 0)
-          add("bytesSent", bytesSent)
-          add("bytesReceived", bytesReceived)
-          add("refused", c.refused)
-          histogram = traffic.histogram()
+          for (const k of LEVELS) set(k, levels[k](snapshot, now))
+          for (const k of TOTALS) total(k, totals[k](snapshot))
+          for (const k of COUNTERS) add(k, snapshot[k])
+          histogram = stats.traffic.histogram()
           for (const m of misbehaviour) {
-            const total = guard.counters.misbehaviour[m.kind]
+            const total = snapshot.misbehaviour[m.kind]
             if (total > m.seen) {
               m.counter.updateUnsafe(total - m.seen, context)
               m.seen = total

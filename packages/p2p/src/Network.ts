@@ -17,14 +17,15 @@
  * ```
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Result, type Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Result, type Scope, type Stream } from "effect"
 import { Bans } from "./internal/guard/Bans.ts"
 import type { ConfigError } from "./Config.ts"
-import { Controller } from "./internal/node/Controller.ts"
 import { Dialer, type DialError } from "./internal/node/Dialer.ts"
 import type * as Endpoint from "./Endpoint.ts"
 import type { HandshakeError } from "./Handshake.ts"
+import { Inbox, type MessagesTaken } from "./internal/node/Inbox.ts"
 import { Listener } from "./internal/node/Listener.ts"
+import { NodeStats } from "./internal/stats/NodeStats.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import type { Parcel } from "./Parcel.ts"
 import { view } from "./internal/peer/PeerView.ts"
@@ -34,8 +35,18 @@ import { Router } from "./internal/node/Router.ts"
 import * as Specials from "./internal/node/Specials.ts"
 import type { Address } from "./Transport.ts"
 
+export {
+  /**
+   * A second reader of `Network.messages` while the first still reads (see `NetworkService.messages`).
+   *
+   * @since 0.1.0
+   */
+  MessagesTaken
+} from "./internal/node/Inbox.ts"
+
 /**
- * A summary of the node (Go: `Info`): rates are per second, summed over peers.
+ * A summary of the node (Go: `Info`): rates are per second, summed over
+ * peers. Read from the node's statistics snapshot, as `Metrics` is.
  *
  * @since 0.1.0
  */
@@ -49,7 +60,11 @@ export interface Info {
   readonly download: number
   /** Bytes/s sent. */
   readonly upload: number
-  /** Parcels dropped: by full peer send queues, and by a full application queue. */
+  /**
+   * Parcels the node dropped since it started: by full or closed peer send
+   * queues (of connected and of departed peers) and by the application
+   * queue. Never decreases.
+   */
   readonly dropped: number
 }
 
@@ -87,13 +102,23 @@ export interface NetworkService {
   readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number>
   /**
    * Application parcels from the network; `address` is the sender's peer
-   * hash. One shared queue of `channelCapacity`: each parcel reaches one
-   * reader. When the application falls behind, peers are slowed down
-   * (their readers wait for room) rather than their parcels dropped; only
-   * an application that takes nothing for a whole node tick (1 s) loses the older
-   * half of the queue (counted as `droppedFromNetwork`).
+   * hash. The node's one queue of `channelCapacity`, with **one reader at a
+   * time**: while a stream of it runs, another fails at once with
+   * {@link MessagesTaken} (so two parts of an application cannot each get
+   * a silent random share; fan out from the one reader, as `Gossip` does).
+   * When the reader falls behind, peers are slowed down (their readers wait
+   * for room) rather than their parcels dropped; only an application that
+   * takes nothing for a whole node tick (1 s) loses the older half of the
+   * queue (counted in `dropped`).
    */
-  readonly messages: Stream.Stream<Parcel>
+  readonly messages: Stream.Stream<Parcel, MessagesTaken>
+  /**
+   * Takes `messages` for the current scope and returns its stream (which
+   * then cannot fail): a second reader is refused here, when it starts,
+   * rather than when it first runs. `Gossip` subscribes when its layer is
+   * built.
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<Parcel>, MessagesTaken, Scope.Scope>
   /** Connected peers. */
   readonly total: Effect.Effect<number>
   readonly info: Effect.Effect<Info>
@@ -127,7 +152,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
   static readonly layer: Layer.Layer<
     Network,
     never,
-    NodeConfig | PeerStore | Bans | Specials.Specials | Controller | Router | Dialer | Listener
+    NodeConfig | PeerStore | Bans | Specials.Specials | Inbox | NodeStats | Router | Dialer | Listener
   > = Layer.effect(
     Network,
     Effect.gen(function* () {
@@ -135,7 +160,8 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
       const store = yield* PeerStore
       const bans = yield* Bans
       const specials = yield* Specials.Specials
-      const controller = yield* Controller
+      const inbox = yield* Inbox
+      const stats = yield* NodeStats
       const router = yield* Router
       const dialer = yield* Dialer
       const listener = yield* Listener
@@ -150,20 +176,15 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
       })
 
       const info = Effect.sync((): Info => {
-        let receiving = 0
-        let sending = 0
-        let download = 0
-        let upload = 0
-        let dropped = controller.counters.droppedFromNetwork
-        for (const p of store.all()) {
-          const m = p.metrics()
-          receiving += m.mpsDown
-          sending += m.mpsUp
-          download += m.bpsDown
-          upload += m.bpsUp
-          dropped += m.dropped
+        const s = stats.snapshot()
+        return {
+          peers: store.total,
+          receiving: s.messageRateDown,
+          sending: s.messageRateUp,
+          download: s.byteRateDown,
+          upload: s.byteRateUp,
+          dropped: s.dropped
         }
-        return { peers: store.total, receiving, sending, download, upload, dropped }
       })
 
       const peerMetrics = Effect.sync(
@@ -198,7 +219,8 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         nodeId: negotiation.nodeId,
         send: router.route,
         sendBlocking: router.routeBlocking,
-        messages: controller.messages,
+        messages: inbox.messages,
+        subscribe: inbox.subscribe,
         total: Effect.sync(() => store.total),
         info,
         peerMetrics,
@@ -214,7 +236,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
             specials.set(parsed.success)
             return Effect.void
           }),
-        rounds: Effect.sync(() => controller.counters.rounds),
+        rounds: Effect.sync(() => stats.counters().rounds),
         run: Effect.never
       })
     })

@@ -21,6 +21,8 @@ import type * as Config from "./Config.ts"
 import { Controller } from "./internal/node/Controller.ts"
 import { Dialer } from "./internal/node/Dialer.ts"
 import { Guard } from "./internal/guard/Guard.ts"
+import { Inbox } from "./internal/node/Inbox.ts"
+import { NodeStats } from "./internal/stats/NodeStats.ts"
 import { Listener } from "./internal/node/Listener.ts"
 import { Metrics, type Options as MetricsOptions } from "./Metrics.ts"
 import { Network } from "./Network.ts"
@@ -71,6 +73,8 @@ export type Services =
   | Bans
   | Specials
   | Guard
+  | Inbox
+  | NodeStats
 
 /**
  * Sources that turn the node's `Metrics` on.
@@ -107,10 +111,12 @@ export function layerWith(
     PeerStore.layer,
     Bans.layer,
     Specials.layer(config.special),
+    NodeStats.layer,
     transport
   )
   const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache, Guard.layer, Tick.layer), base)
-  const controller = Layer.provideMerge(Controller.layer, withSources)
+  const inbox = Layer.provideMerge(Inbox.layer, withSources)
+  const controller = Layer.provideMerge(Controller.layer, inbox)
   // the Dialer announces the port the Listener bound
   const listener = Layer.provideMerge(Listener.layer, controller)
   const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Round.layer), listener)

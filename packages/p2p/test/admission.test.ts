@@ -18,6 +18,7 @@ import * as HandshakeFlow from "../src/internal/handshake/HandshakeFlow.ts"
 import { LISTEN_BURST } from "../src/internal/node/Listener.ts"
 import { MalformedHandshake } from "../src/Misbehaviour.ts"
 import { Network } from "../src/Network.ts"
+import { NodeStats } from "../src/internal/stats/NodeStats.ts"
 import * as Negotiation from "../src/wire/Negotiation.ts"
 import { PeerCache } from "../src/internal/cat/PeerCache.ts"
 import { PeerStore } from "../src/internal/node/PeerStore.ts"
@@ -47,6 +48,7 @@ const startNode = (memory: MemoryTransport.Network, overrides: Partial<Config.Co
       network: Context.get(context, Network),
       store: Context.get(context, PeerStore),
       guard: Context.get(context, Guard),
+      stats: Context.get(context, NodeStats),
       bans: Context.get(context, Bans)
     }
   })
@@ -175,10 +177,10 @@ describe("admission of a full node (memory transport, TestClock)", () => {
         node.store.all().map((p) => p.hash),
         before
       )
-      assert.strictEqual(node.guard.counters.evicted, 0)
+      assert.strictEqual(node.stats.counters().evicted, 0)
       // the premise: the node could evict (one of the two shares a network group): a clean newcomer gets in
       assert.strictEqual(outcome(yield* hello(memory, "10.9.0.9")), "Admitted")
-      assert.strictEqual(node.guard.counters.evicted, 1)
+      assert.strictEqual(node.stats.counters().evicted, 1)
     })
   )
 
@@ -209,7 +211,7 @@ describe("admission of a full node (memory transport, TestClock)", () => {
             .sort(),
           full
         )
-        assert.strictEqual(node.guard.counters.evicted, 0)
+        assert.strictEqual(node.stats.counters().evicted, 0)
       }
 
       // banned: a rejection with alternatives, as Go answers
@@ -250,7 +252,7 @@ describe("admission of a full node (memory transport, TestClock)", () => {
       // a newcomer no rule refuses: an idle peer (past `EVICT_IDLE_AGE_MS`) makes room for it
       yield* TestClock.adjust(Duration.millis(EVICT_IDLE_AGE_MS))
       assert.strictEqual(outcome(yield* hello(memory, "10.7.0.1")), "Admitted")
-      assert.strictEqual(node.guard.counters.evicted, 1)
+      assert.strictEqual(node.stats.counters().evicted, 1)
       assert.isAtMost(node.store.total, 2)
     })
   )
@@ -307,7 +309,7 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
       const { outcomes, during } = yield* probeDuring(memory, 300, PROBES, (i) => connect(memory, floodAddress(i)))
       assert.isTrue(during, "the probes ran while the flood was on")
       assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-      assert.isAbove(node.guard.counters.displaced, 200)
+      assert.isAbove(node.stats.counters().displaced, 200)
       assert.strictEqual(node.store.incoming, PROBES)
     })
   )
@@ -325,7 +327,7 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
       )
       assert.isTrue(during, "the probes ran while the flood was on")
       assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-      assert.isAbove(node.guard.counters.displaced, 100)
+      assert.isAbove(node.stats.counters().displaced, 100)
       assert.strictEqual(node.store.incoming, PROBES)
     })
   )
@@ -348,7 +350,7 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
         })
         assert.isTrue(during, "the probes ran while the flood was on")
         assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-        assert.isAbove(node.guard.counters.evicted, 0, "the valid attackers filled the node")
+        assert.isAbove(node.stats.counters().evicted, 0, "the valid attackers filled the node")
         assert.strictEqual(node.store.total, 36, "full (maxPeers), never over")
       })
   )

@@ -2,6 +2,8 @@
 import { Context, Duration, Effect, Layer, Result, Schedule, Stream } from "effect"
 import { Config, Endpoint, NetworkId, type Parcel, P2PLayer } from "@catp2p/p2p"
 import { Controller } from "../src/internal/node/Controller.ts"
+import { Inbox } from "../src/internal/node/Inbox.ts"
+import { NodeStats } from "../src/internal/stats/NodeStats.ts"
 import { Network } from "../src/Network.ts"
 import { PeerStore } from "../src/internal/node/PeerStore.ts"
 import * as HandshakeFlow from "../src/internal/handshake/HandshakeFlow.ts"
@@ -29,6 +31,10 @@ export const testConfig = (overrides: Partial<Config.Config> = {}): Config.Confi
 export interface TestNode {
   readonly network: Network["Service"]
   readonly controller: Controller["Service"]
+  /** The node's statistics (its counters: `stats.counters()`). */
+  readonly stats: NodeStats["Service"]
+  /** The node's application queue. */
+  readonly inbox: Inbox["Service"]
   readonly store: PeerStore["Service"]
   readonly config: Config.Config
   /** Where other nodes dial it. */
@@ -50,6 +56,8 @@ export const startNode = (
     return {
       network,
       controller: Context.get(context, Controller),
+      stats: Context.get(context, NodeStats),
+      inbox: Context.get(context, Inbox),
       store: Context.get(context, PeerStore),
       config,
       endpoint: Endpoint.unsafeMake(

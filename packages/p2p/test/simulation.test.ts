@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Queue, Stream } from "effect"
+import { Deferred, Duration, Effect, Fiber, Stream } from "effect"
 import { Endpoint, Parcel, ParcelType } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
 import { TestClock } from "effect/testing"
@@ -60,7 +60,7 @@ describe("in-memory network under TestClock", () => {
       }
       // exactly once: no node has another application parcel waiting
       for (let j = 1; j < nodes.length; j++) {
-        assert.strictEqual(Queue.sizeUnsafe(nodes[j]!.controller.inbound), 0, `node ${j}`)
+        assert.strictEqual(nodes[j]!.inbox.size(), 0, `node ${j}`)
       }
     })
   )

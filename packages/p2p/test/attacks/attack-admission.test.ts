@@ -33,7 +33,7 @@ describe("admission", () => {
           yield* Effect.sleep(Duration.millis(2 * EVICT_IDLE_AGE_MS))
           const honest = yield* startNode()
           yield* honest.network.dial(node.endpoint)
-          assert.isAtLeast(node.guard.counters.evicted, 1)
+          assert.isAtLeast(node.stats.counters().evicted, 1)
           assert.isAtMost(node.store.incoming, 36)
         })
       )

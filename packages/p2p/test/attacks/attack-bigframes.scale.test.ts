@@ -29,7 +29,7 @@ const PAYLOAD = MAX_MESSAGE_SIZE - 7
 
 /** Takes `n` parcels from the application queue, checking each against `payload` and keeping none. */
 const drain = (
-  node: { readonly network: { readonly messages: Stream.Stream<Parcel.Parcel> } },
+  node: { readonly network: { readonly messages: Stream.Stream<Parcel.Parcel, unknown> } },
   n: number,
   payload: Uint8Array
 ) =>

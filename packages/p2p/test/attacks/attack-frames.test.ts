@@ -112,7 +112,7 @@ describe("invalid frames after the handshake", () => {
         )
         yield* eventually(
           `${name} v${version}: counted`,
-          Effect.sync(() => node.guard.counters.misbehaviour.MalformedFrame),
+          Effect.sync(() => node.stats.counters().misbehaviour.MalformedFrame),
           (n) => n === i + 1
         )
         assert.isTrue(
@@ -144,8 +144,8 @@ describe("invalid frames after the handshake", () => {
         const refused = yield* Effect.flip(node.network.dial(Endpoint.unsafeMake(from, "9")))
         assert.strictEqual(refused._tag === "DialError" && refused.reason, "Discouraged")
       }
-      assert.strictEqual(node.controller.counters.invalid, invalid.length)
-      assert.strictEqual(node.guard.counters.discouraged, invalid.length)
+      assert.strictEqual(node.stats.counters().invalid, invalid.length)
+      assert.strictEqual(node.stats.counters().discouraged, invalid.length)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -185,7 +185,7 @@ describe("invalid frames after the handshake", () => {
       )
       yield* report("parcel flood", {
         parcelsSent: sent,
-        droppedFromNetwork: node.controller.counters.droppedFromNetwork,
+        droppedFromNetwork: node.stats.counters().droppedFromNetwork,
         rssGrowthMiB: growth.toFixed(1)
       })
       assert.isAbove(sent, 1000)
@@ -193,7 +193,7 @@ describe("invalid frames after the handshake", () => {
       yield* eventually("the flooder gone", node.network.total, (n) => n === 0)
       yield* fdsBackTo(baseline)
       yield* assertRetained(heap, RETAINED_BOUND_MIB)
-      assert.strictEqual(node.guard.counters.misbehaviour.MalformedFrame, 0)
+      assert.strictEqual(node.stats.counters().misbehaviour.MalformedFrame, 0)
     })
   )
 })

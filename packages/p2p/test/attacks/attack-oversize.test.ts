@@ -108,10 +108,10 @@ describe("length-claim attacks", () => {
       // counted as the peers' scopes close, just after their sockets
       yield* eventually(
         "4 misbehaviours counted",
-        Effect.sync(() => node.guard.counters.misbehaviour.FrameTooLarge),
+        Effect.sync(() => node.stats.counters().misbehaviour.FrameTooLarge),
         (n) => n === 4
       )
-      assert.strictEqual(node.guard.counters.discouraged, 4)
+      assert.strictEqual(node.stats.counters().discouraged, 4)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -141,11 +141,11 @@ describe("length-claim attacks", () => {
       )
       yield* eventually(
         "3 stalls counted",
-        Effect.sync(() => node.guard.counters.misbehaviour.StalledFrame),
+        Effect.sync(() => node.stats.counters().misbehaviour.StalledFrame),
         (n) => n === 3
       )
       // a stall may be a bad link: counted, not discouraged
-      assert.strictEqual(node.guard.counters.discouraged, 0)
+      assert.strictEqual(node.stats.counters().discouraged, 0)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -212,7 +212,7 @@ describe("length-claim attacks", () => {
       }
       const [got] = yield* Fiber.join(received)
       assert.deepStrictEqual(got?.payload, payload)
-      assert.strictEqual(node.guard.counters.misbehaviour.StalledFrame, 0)
+      assert.strictEqual(node.stats.counters().misbehaviour.StalledFrame, 0)
       assert.strictEqual(node.store.total, 1)
     })
   )

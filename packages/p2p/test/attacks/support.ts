@@ -16,6 +16,8 @@ import { TcpTransport } from "../../src/TcpTransport.ts"
 import { Transport } from "../../src/Transport.ts"
 import { eventually, startNode, TEST_NETWORK, type TestNode, testConfig } from "../node-support.ts"
 import { Controller } from "../../src/internal/node/Controller.ts"
+import { Inbox } from "../../src/internal/node/Inbox.ts"
+import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
 import { Network } from "../../src/Network.ts"
 import { PeerStore } from "../../src/internal/node/PeerStore.ts"
 import * as Endpoint from "../../src/Endpoint.ts"
@@ -34,6 +36,8 @@ export const startTarget = (overrides: Partial<Config.Config> = {}) =>
     const target: Target = {
       network,
       controller: Context.get(context, Controller),
+      stats: Context.get(context, NodeStats),
+      inbox: Context.get(context, Inbox),
       store: Context.get(context, PeerStore),
       guard: Context.get(context, Guard),
       config,

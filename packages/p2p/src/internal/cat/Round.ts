@@ -13,11 +13,11 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Schedule } from "effect"
 import { Bans } from "../guard/Bans.ts"
-import { Controller } from "../node/Controller.ts"
 import type * as Endpoint from "../../Endpoint.ts"
 import { NodeConfig } from "../node/NodeConfig.ts"
 import { PeerCache } from "./PeerCache.ts"
 import { PeerStore } from "../node/PeerStore.ts"
+import { NodeStats } from "../stats/NodeStats.ts"
 
 /**
  * @since 0.1.0
@@ -35,14 +35,14 @@ export interface RoundService {
  * @since 0.1.0
  */
 export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/Round") {
-  static readonly layer: Layer.Layer<Round, never, NodeConfig | PeerStore | Bans | Controller | PeerCache> =
+  static readonly layer: Layer.Layer<Round, never, NodeConfig | PeerStore | Bans | NodeStats | PeerCache> =
     Layer.effect(
       Round,
       Effect.gen(function* () {
         const { config } = yield* NodeConfig
         const store = yield* PeerStore
         const bans = yield* Bans
-        const controller = yield* Controller
+        const stats = yield* NodeStats
         const cache = yield* PeerCache
 
         const loaded = yield* cache.load
@@ -64,8 +64,8 @@ export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/R
         }).pipe(Effect.catchTag("PeerCacheError", (e) => Effect.logWarning(`peer file not written: ${e.message}`)))
 
         const runOnce = Effect.gen(function* () {
-          controller.counters.rounds++
-          yield* Effect.annotateCurrentSpan({ "p2p.round": controller.counters.rounds, "p2p.peers": store.total })
+          const round = stats.round()
+          yield* Effect.annotateCurrentSpan({ "p2p.round": round, "p2p.peers": store.total })
           yield* persist
           const excess = store.total - config.dropTo
           if (excess <= 0) return yield* Effect.annotateCurrentSpan("p2p.round.dropped", 0)
@@ -77,7 +77,7 @@ export class Round extends Context.Service<Round, RoundService>()("@catp2p/p2p/R
             dropped++
           }
           yield* Effect.annotateCurrentSpan("p2p.round.dropped", dropped)
-          yield* Effect.logDebug(`CAT round ${controller.counters.rounds}: dropped ${dropped} peers`)
+          yield* Effect.logDebug(`CAT round ${round}: dropped ${dropped} peers`)
         }).pipe(Effect.withSpan("p2p.round"))
 
         // the first round one roundTime after start, then one every roundTime

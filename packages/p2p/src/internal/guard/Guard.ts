@@ -4,11 +4,10 @@
  *
  * - the input budget (`inputBudget`, see `InputBudget`);
  * - misbehaviour: every peer closed for invalid data or a stalled frame is
- *   counted by kind (`counters.misbehaviour`), and for invalid data its IP is
+ *   counted by kind (in `NodeStats`), and for invalid data its IP is
  *   discouraged for `discourageTime`: the Listener refuses it, the Dialer does
  *   not dial it. Special peers are counted but never discouraged (they are
- *   trusted by configuration). The list is bounded (`MAX_DISCOURAGED`);
- * - counters of what the Listener refused for the protections.
+ *   trusted by configuration). The list is bounded (`MAX_DISCOURAGED`).
  *
  * Discouragement is not a ban: it is short (1 h by default), is not written to
  * the peer file, and covers the IP only (a NAT's other users wait too, as
@@ -21,6 +20,7 @@ import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { InputBudget } from "./InputBudget.ts"
 import * as Misbehaviour from "../../Misbehaviour.ts"
 import { NodeConfig } from "../node/NodeConfig.ts"
+import { NodeStats } from "../stats/NodeStats.ts"
 import type { Peer } from "../peer/Peer.ts"
 
 /**
@@ -32,32 +32,11 @@ import type { Peer } from "../peer/Peer.ts"
 export const MAX_DISCOURAGED = 65_536
 
 /**
- * Counters of the protections.
- *
- * @since 0.1.0
- */
-export interface GuardCounters {
-  /** Peers closed for misbehaviour, by kind. */
-  readonly misbehaviour: Record<Misbehaviour.Kind, number>
-  /** IPs discouraged so far. */
-  discouraged: number
-  /** Incoming connections refused because their IP is discouraged. */
-  refusedDiscouraged: number
-  /** Incoming connections rejected because too many handshakes were in progress (in total or from their IP). */
-  refusedPending: number
-  /** Established peers evicted to make room for a newcomer. */
-  evicted: number
-  /** Slow incoming handshakes ended to make room for a newcomer. */
-  displaced: number
-}
-
-/**
  * @since 0.1.0
  */
 export interface GuardService {
   /** The node's input budget over its peers. */
   readonly budget: InputBudget<Peer>
-  readonly counters: GuardCounters
   /** Counts a misbehaviour of the peer at `ip` and, for invalid data, discourages `ip` (unless `special`). */
   readonly report: (ip: string, misbehaviour: Misbehaviour.Misbehaviour, special: boolean) => Effect.Effect<void>
   /** Whether `ip` is discouraged at `now` (Clock ms). */
@@ -91,26 +70,14 @@ export interface Report {
  * @since 0.1.0
  */
 export class Guard extends Context.Service<Guard, GuardService>()("@catp2p/p2p/Guard") {
-  static readonly layer: Layer.Layer<Guard, never, NodeConfig> = Layer.effect(
+  static readonly layer: Layer.Layer<Guard, never, NodeConfig | NodeStats> = Layer.effect(
     Guard,
     Effect.gen(function* () {
       const { config } = yield* NodeConfig
+      const stats = yield* NodeStats
       const budget = new InputBudget<Peer>(config.inputBudget)
       const discourageMs = Duration.toMillis(config.discourageTime)
       const discouraged = new Map<string, number>()
-      const misbehaviour = Object.fromEntries(Misbehaviour.kinds.map((k) => [k, 0])) as Record<
-        Misbehaviour.Kind,
-        number
-      >
-      const counters: GuardCounters = {
-        misbehaviour,
-        discouraged: 0,
-        refusedDiscouraged: 0,
-        refusedPending: 0,
-        evicted: 0,
-        displaced: 0
-      }
-
       const isDiscouraged = (ip: string, now: number): boolean => {
         const until = discouraged.get(ip)
         if (until === undefined) return false
@@ -135,13 +102,13 @@ export class Guard extends Context.Service<Guard, GuardService>()("@catp2p/p2p/G
           }
         }
         discouraged.set(ip, Math.max(until, discouraged.get(ip) ?? 0))
-        counters.discouraged++
+        stats.discouraged()
       }
 
       const recent: Array<Report> = []
       const report: GuardService["report"] = (ip, m, special) =>
         Effect.gen(function* () {
-          counters.misbehaviour[m._tag]++
+          stats.misbehaviour(m._tag)
           const now = yield* Clock.currentTimeMillis
           recent.push({ ip, misbehaviour: m, at: now })
           if (recent.length > RECENT) recent.shift()
@@ -152,7 +119,7 @@ export class Guard extends Context.Service<Guard, GuardService>()("@catp2p/p2p/G
           yield* Effect.logDebug(`discouraged ${ip} for ${Duration.format(config.discourageTime)}: ${m.message}`)
         })
 
-      return Guard.of({ budget, counters, report, isDiscouraged, discouraged, recent })
+      return Guard.of({ budget, report, isDiscouraged, discouraged, recent })
     })
   )
 }

@@ -37,7 +37,6 @@ import { NodeConfig } from "./NodeConfig.ts"
 import type { Peer } from "../peer/Peer.ts"
 import { Specials } from "./Specials.ts"
 import * as Stackless from "../Stackless.ts"
-import * as Traffic from "../stats/Traffic.ts"
 import { Transport } from "../../Transport.ts"
 
 /**
@@ -125,7 +124,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
       const controller = yield* Controller
       const specials = yield* Specials
       const guard = yield* Guard
-      const connecting = Traffic.connecting(controller.counters.traffic)
+      const connecting = controller.connecting
       const fibers = yield* FiberSet.make<void>()
       /** Outgoing handshakes in progress. */
       const inflight = new Set<Handshaking>()

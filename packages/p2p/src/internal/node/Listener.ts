@@ -64,6 +64,7 @@ import { Guard } from "../guard/Guard.ts"
 import * as HandshakeFlow from "../handshake/HandshakeFlow.ts"
 import { MalformedHandshake } from "../../Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
+import { NodeStats } from "../stats/NodeStats.ts"
 import type { Peer } from "../peer/Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
 import * as Negotiation from "../../wire/Negotiation.ts"
@@ -121,7 +122,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
   static readonly layer: Layer.Layer<
     Listener,
     TransportError,
-    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard | Tick
+    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard | Tick | NodeStats
   > = Layer.effect(
     Listener,
     Effect.gen(function* () {
@@ -134,7 +135,8 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
       const specials = yield* Specials
       const controller = yield* Controller
       const guard = yield* Guard
-      const connecting = Traffic.connecting(controller.counters.traffic)
+      const stats = yield* NodeStats
+      const connecting = Traffic.connecting(stats.traffic)
       const listenLimit = Duration.toMillis(config.listenLimit)
       /** per IP: tokens left and when they were counted */
       const buckets = new Map<string, { tokens: number; at: number }>()
@@ -256,9 +258,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
       /** Counts a refusal; the alternatives to offer (undefined: closed without a word). */
       const refused = (decision: Extract<Admission.Decision, { _tag: "Refuse" }>, ip: string) =>
         Effect.gen(function* () {
-          controller.counters.refused++
-          if (decision.rule === "Discouraged") guard.counters.refusedDiscouraged++
-          if (decision.rule === "Pending" || decision.rule === "PendingPerIp") guard.counters.refusedPending++
+          stats.refused(decision.rule)
           if (!decision.alternatives) {
             yield* Effect.logDebug(`refused: ${decision.why}`)
             return undefined
@@ -300,7 +300,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
           if (decision._tag === "Refuse") return (yield* refused(decision, ip)) ?? []
           if (decision._tag === "Evict" && victim !== undefined) {
             evicting.add(victim)
-            guard.counters.evicted++
+            stats.evicted()
             yield* victim.stop("Stopped", "evicted to make room for a new peer")
             yield* Effect.logDebug(`evicted ${victim.hash} to make room (${decision.why})`)
           }
@@ -325,7 +325,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
             const oldest = displaceable()
             if (oldest !== undefined) {
               leave(oldest)
-              guard.counters.displaced++
+              stats.displaced()
               oldest.fiber.interruptUnsafe()
             }
           }
