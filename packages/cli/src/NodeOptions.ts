@@ -27,10 +27,12 @@
  * Every source holds text as `ConfigText` reads it (durations `"5s"`, `"15m"`;
  * networks `MainNet`, `custom:<name>`, `0x`-hex; special peers
  * `ip:port,ip`; booleans `true`/`false`/`1`/`0`); the file may also hold
- * JSON numbers and booleans. Each source is decoded on its own (so a bad
+ * JSON numbers and booleans. Each source is decoded on its own by
+ * `Config.decodeSettings` (each field's text and its own rule, so a bad
  * value is reported with where it came from, even when a higher source
  * overrides it), then the merged configuration is sanitized and checked as
- * by `Config.make`. Every problem is reported, each naming its field.
+ * by `Config.make` (the rules across fields). Every problem is reported,
+ * each naming its field.
  *
  * @since 0.1.0
  */
