@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { it } from "@effect/vitest"
-import { Duration, Effect, Option, Result } from "effect"
+import { Duration, Effect, Option, Result, SchemaAST } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, expectTypeOf } from "vitest"
 import * as Config from "../src/Config.ts"
@@ -171,6 +171,8 @@ describe("the field table", () => {
 
   it("builds the Schema with each field's precise type", () => {
     expect(Object.keys(Config.Config.fields)).toEqual(Config.fields.map((f) => f.name))
+    for (const f of Config.fields)
+      expect(SchemaAST.resolveDescription(Config.Config.fields[f.name].ast)).toBe(f.description)
     expectTypeOf<Config.Config["roundTime"]>().toEqualTypeOf<Duration.Duration>()
     expectTypeOf<Config.Config["fanout"]>().toEqualTypeOf<number>()
     expectTypeOf<Config.Config["listenPort"]>().toEqualTypeOf<string>()

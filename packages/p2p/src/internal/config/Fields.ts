@@ -324,11 +324,14 @@ const TABLE = {
 export type Name = keyof typeof TABLE
 
 /**
- * The Schema of every field, by name, in Go's order: what `Schema.Struct` takes.
+ * The Schema of every field, by name, in Go's order, annotated with its
+ * description: what `Schema.Struct` takes.
  *
  * @since 0.1.0
  */
-export const schemas = Object.fromEntries(Object.entries(TABLE).map(([name, row]) => [name, row.schema])) as {
+export const schemas = Object.fromEntries(
+  Object.entries(TABLE).map(([name, row]) => [name, row.schema.annotate({ description: row.description })])
+) as {
   readonly [K in Name]: (typeof TABLE)[K]["schema"]
 }
 
