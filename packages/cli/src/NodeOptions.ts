@@ -3,9 +3,9 @@
  * a flag, an environment variable or a JSON config file, with precedence
  * **flag > environment > file > default**, validated by the `Config` Schema.
  *
- * The names are derived from `Config.fields`, so a new field gets its flag
- * and its variable with no change here. The camelCase field name is split
- * before each capital letter:
+ * The names are those of `Config.fields` (the field table), so a new field
+ * gets its flag and its variable with no change here. The table splits the
+ * camelCase field name before each capital letter:
  *
  * | field | flag | environment variable | config file key |
  * |---|---|---|---|
@@ -27,15 +27,17 @@
  * Every source holds text as `ConfigText` reads it (durations `"5s"`, `"15m"`;
  * networks `MainNet`, `custom:<name>`, `0x`-hex; special peers
  * `ip:port,ip`; booleans `true`/`false`/`1`/`0`); the file may also hold
- * JSON numbers and booleans. Each source is decoded on its own (so a bad
+ * JSON numbers and booleans. Each source is decoded on its own by
+ * `Config.decodeSettings` (each field's text and its own rule, so a bad
  * value is reported with where it came from, even when a higher source
  * overrides it), then the merged configuration is sanitized and checked as
- * by `Config.make`. Every problem is reported, each naming its field.
+ * by `Config.make` (the rules across fields). Every problem is reported,
+ * each naming its field.
  *
  * @since 0.1.0
  */
 import { Config } from "@catp2p/p2p"
-import { Option, Result, Schema, SchemaIssue } from "effect"
+import { Option, Result, Schema } from "effect"
 import { Flag } from "effect/cli"
 
 /**
@@ -52,21 +54,23 @@ export type Field = keyof Config.Config
  */
 export type Source = "flag" | "env" | "file" | "default"
 
-const words = (field: string): Array<string> => field.split(/(?=[A-Z])/).map((w) => w.toLowerCase())
+const BY_NAME = new Map<string, Config.FieldInfo>(Config.fields.map((f) => [f.name, f]))
 
 /**
- * The flag of a field, without the leading `--`: `targetPeers` → `target-peers`.
+ * The flag of a field, without the leading `--` (as `Config.fields` writes
+ * it): `targetPeers` → `target-peers`.
  *
  * @since 0.1.0
  */
-export const flagName = (field: string): string => words(field).join("-")
+export const flagName = (field: string): string => BY_NAME.get(field)?.flag ?? field
 
 /**
- * The environment variable of a field: `targetPeers` → `CATP2P_TARGET_PEERS`.
+ * The environment variable of a field (as `Config.fields` writes it):
+ * `targetPeers` → `CATP2P_TARGET_PEERS`.
  *
  * @since 0.1.0
  */
-export const envName = (field: string): string => `CATP2P_${words(field).join("_").toUpperCase()}`
+export const envName = (field: string): string => BY_NAME.get(field)?.env ?? field
 
 const METAVARS: { readonly [K in Config.FieldKind]: string } = {
   network: "NETWORK",
@@ -80,7 +84,7 @@ const METAVARS: { readonly [K in Config.FieldKind]: string } = {
 }
 
 const describe = (field: Config.FieldInfo): string =>
-  `${field.description}. Env ${envName(field.name)}; default ${field.default === "" ? '""' : field.default}`
+  `${field.description}. Env ${field.env}; default ${field.default === "" ? '""' : field.default}`
 
 /**
  * One optional text flag per configuration field, in `Config.fields` order,
@@ -90,7 +94,7 @@ const describe = (field: Config.FieldInfo): string =>
  */
 export const flags: { readonly [K in Field]: Flag.Flag<Option.Option<string>> } = Object.fromEntries(
   Config.fields.map((field) => {
-    const flag = Flag.String(flagName(field.name)).pipe(
+    const flag = Flag.String(field.flag).pipe(
       Flag.withMetavar(METAVARS[field.kind]),
       Flag.withDescription(describe(field))
     )
@@ -173,12 +177,6 @@ const unknownKey = (key: string): string => {
   return `is not a configuration setting${like === undefined ? "" : ` (did you mean "${like}"?)`}`
 }
 
-const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1({
-  leafHook: (leaf) =>
-    leaf._tag === "UnexpectedKey" ? "is not a configuration setting" : SchemaIssue.defaultLeafHook(leaf)
-})
-const decodeInput = Schema.decodeUnknownResult(Config.ConfigInput, { onExcessProperty: "error", errors: "all" })
-
 type Values = { -readonly [K in Field]?: Config.Config[K] }
 
 // Decodes the settings of one source; every problem names its field.
@@ -187,18 +185,17 @@ const decodeSource = (
   values: { readonly [key: string]: unknown },
   file: string | undefined
 ): Result.Result<Values, ReadonlyArray<OptionsError>> => {
-  const decoded = decodeInput(values)
+  const decoded = Config.decodeSettings(values)
   if (Result.isSuccess(decoded)) return Result.succeed(decoded.success as Values)
-  const seen = new Set<string>()
-  const errors: Array<OptionsError> = []
-  for (const issue of formatIssue(decoded.failure.issue).issues) {
-    const key = issue.path?.[0]
-    const field = key === undefined ? "config" : String(key)
-    if (seen.has(field)) continue
-    seen.add(field)
-    const message = FIELDS.has(field) ? issue.message : unknownKey(field)
-    errors.push(new OptionsError({ field, source, setting: settingOf(field, source, file), message }))
-  }
+  const errors = decoded.failure.map(
+    ({ field, message }) =>
+      new OptionsError({
+        field,
+        source,
+        setting: settingOf(field, source, file),
+        message: FIELDS.has(field) ? message : unknownKey(field)
+      })
+  )
   errors.sort((a, b) => (ORDER.get(a.field) ?? -1) - (ORDER.get(b.field) ?? -1))
   return Result.fail(errors)
 }
@@ -236,8 +233,8 @@ export const parseFile = (path: string, text: string): Result.Result<Record<stri
  */
 export const fromEnv = (env: { readonly [name: string]: string | undefined }): { [K in Field]?: string } => {
   const out: { [K in Field]?: string } = {}
-  for (const { name } of Config.fields) {
-    const value = env[envName(name)]
+  for (const { name, env: variable } of Config.fields) {
+    const value = env[variable]
     if (value !== undefined) out[name] = value
   }
   return out

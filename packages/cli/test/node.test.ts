@@ -78,6 +78,14 @@ describe("naming: flags and environment variables come from Config.fields", () =
       expect(flags.has(name)).toBe(false)
   })
 
+  it("takes each flag and variable name from the field table", () => {
+    for (const f of Config.fields) {
+      expect(NodeOptions.flagName(f.name)).toBe(f.flag)
+      expect(NodeOptions.envName(f.name)).toBe(f.env)
+      expect(NodeOptions.fromEnv({ [f.env]: f.default })).toEqual({ [f.name]: f.default })
+    }
+  })
+
   it("reads only the CATP2P_* variables named after fields", () => {
     expect(NodeOptions.fromEnv({ CATP2P_FANOUT: "3", CATP2P_OTHER: "x", FANOUT: "4", HOME: "/" })).toEqual({
       fanout: "3"
@@ -174,6 +182,14 @@ describe("configuration errors name the field and where its value came from", ()
   it("a bad file value is reported even when a flag overrides it", () => {
     const [e] = problems({ file: file('{"fanout": -1}'), flags: { fanout: "3" } })
     expect(e).toMatchObject({ field: "fanout", source: "file" })
+  })
+
+  it("a value breaking its field's own rule is reported with its source, even when a flag overrides it", () => {
+    const [e] = problems({ file: file('{"fanout": 0}'), flags: { fanout: "3" } })
+    expect(e).toMatchObject({ field: "fanout", source: "file", message: "must be at least 1, got 0" })
+    expect(NodeOptions.render(problems({ flags: { bindIp: "localhost" } })[0]!)).toBe(
+      '--bind-ip (bindIp): must be empty or an IP address, got "localhost"'
+    )
   })
 
   it("unknown keys in the file, with a suggestion for Go's names", () => {

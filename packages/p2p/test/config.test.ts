@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto"
 import { it } from "@effect/vitest"
-import { Duration, Effect, Option, Result } from "effect"
+import { Duration, Effect, Option, Result, SchemaAST } from "effect"
 import * as fc from "fast-check"
-import { describe, expect } from "vitest"
+import { describe, expect, expectTypeOf } from "vitest"
 import * as Config from "../src/Config.ts"
 import * as Text from "../src/ConfigText.ts"
 import * as Endpoint from "../src/Endpoint.ts"
@@ -151,6 +151,56 @@ describe("defaults", () => {
   it("are valid, and make() with no overrides gives them", () => {
     expect(Config.validate(Config.defaults)).toEqual([])
     expect(Config.encode(okOf(Config.make()))).toEqual(Config.encode(Config.defaults))
+  })
+})
+
+describe("the field table", () => {
+  it("gives every field its Go name, a doc, a default that decodes, a flag and an environment variable", () => {
+    const unique = (values: ReadonlyArray<string>) => expect(new Set(values).size).toBe(values.length)
+    for (const f of Config.fields) {
+      expect(f.description.trim().length, f.name).toBeGreaterThan(10)
+      expect(f.goName, f.name).toMatch(/^[A-Z][A-Za-z]+$/)
+      expect(f.flag, f.name).toMatch(/^[a-z]+(-[a-z]+)*$/)
+      expect(f.env, f.name).toMatch(/^CATP2P_[A-Z]+(_[A-Z]+)*$/)
+      expect(f.flag.replaceAll("-", ""), f.name).toBe(f.name.toLowerCase())
+      expect(f.env.slice(7).replaceAll("_", "").toLowerCase(), f.name).toBe(f.name.toLowerCase())
+      expect(Result.isSuccess(Config.decodeSettings({ [f.name]: f.default })), f.name).toBe(true)
+    }
+    for (const key of ["name", "goName", "flag", "env"] as const) unique(Config.fields.map((f) => f[key]))
+  })
+
+  it("builds the Schema with each field's precise type", () => {
+    expect(Object.keys(Config.Config.fields)).toEqual(Config.fields.map((f) => f.name))
+    for (const f of Config.fields)
+      expect(SchemaAST.resolveDescription(Config.Config.fields[f.name].ast)).toBe(f.description)
+    expectTypeOf<Config.Config["roundTime"]>().toEqualTypeOf<Duration.Duration>()
+    expectTypeOf<Config.Config["fanout"]>().toEqualTypeOf<number>()
+    expectTypeOf<Config.Config["listenPort"]>().toEqualTypeOf<string>()
+    expectTypeOf<Config.Config["enablePrometheus"]>().toEqualTypeOf<boolean>()
+    expectTypeOf<Config.Config["protocolVersion"]>().toEqualTypeOf<9 | 10 | 11>()
+    expectTypeOf<Config.Config["network"]>().toEqualTypeOf<NetworkId.NetworkId>()
+    expectTypeOf<Config.Config["special"]>().toEqualTypeOf<ReadonlyArray<Text.SpecialPeer>>()
+    expectTypeOf<keyof Config.Config>().toEqualTypeOf<Config.FieldInfo["name"]>()
+  })
+
+  it("checks each field's own rule in the Schema, for text and for make alike", () => {
+    expect(errorOf(Config.make({ fanout: 0 }))).toMatchObject({ field: "fanout", message: "must be at least 1, got 0" })
+    expect(errorOf(decodeResult({ fanout: "0" }))).toMatchObject({
+      field: "fanout",
+      message: "must be at least 1, got 0"
+    })
+    expect(errorOf(decodeResult({ roundTime: "0s" }))).toMatchObject({
+      field: "roundTime",
+      message: "must be greater than zero, got 0s"
+    })
+  })
+
+  it("decodeSettings reports every bad setting, one per field, and only the settings given", () => {
+    const bad = Config.decodeSettings({ fanout: "0", roundTime: "soon", colour: "red", seedUrl: "ftp://x/y" })
+    if (Result.isSuccess(bad)) throw new Error("expected problems")
+    expect(bad.failure.map((e) => e.field).sort()).toEqual(["colour", "fanout", "roundTime", "seedUrl"])
+    expect(bad.failure.find((e) => e.field === "colour")?.message).toBe("is not a configuration setting")
+    expect(okOf(Config.decodeSettings({ fanout: "4", bindIp: "[::1]" }))).toEqual({ fanout: 4, bindIp: "::1" })
   })
 })
 
