@@ -23,54 +23,63 @@ const WRITE_BATCH_BYTES = 256 * 1024
  * Decodes every complete parcel and hands each on. Not a generator: a
  * generator keeps its last parcel in a register while it waits for the next
  * read, which held a 128 MiB frame alive for as long as the peer was quiet.
+ * Parcels whose handling completes at once (the application queue had room,
+ * a Ping answered) are handed on in a plain loop, without an effect per
+ * parcel; only a handling that must wait (room in the application queue, a
+ * frame's grant) continues through the effect runtime.
  */
 const deliver = (peer: Peer): Effect.Effect<void, PeerClosed> =>
   Effect.suspend(() => {
     const { protocol, budget } = peer
-    // a frame over 64 KiB is granted its memory before it is decoded or more
-    // of it is read, waiting for room if need be (see `InputBudget`)
-    if (protocol.frameWanted(GRANT_MIN) > 0) {
-      const wanted = protocol.frameWanted(GRANT_MIN)
-      return Effect.flatMap(admitFrame(budget, peer, protocol), (granted) =>
-        granted
-          ? deliver(peer)
-          : Effect.fail(
-              Stackless.make(
-                () =>
-                  new PeerClosed({
-                    reason: "OverBudget",
-                    message: `a frame needing ${wanted} bytes does not fit in the input budget (${budget?.limit} bytes)`
-                  })
+    for (;;) {
+      // a frame over 64 KiB is granted its memory before it is decoded or more
+      // of it is read, waiting for room if need be (see `InputBudget`)
+      if (protocol.frameWanted(GRANT_MIN) > 0) {
+        const wanted = protocol.frameWanted(GRANT_MIN)
+        return Effect.flatMap(admitFrame(budget, peer, protocol), (granted) =>
+          granted
+            ? deliver(peer)
+            : Effect.fail(
+                Stackless.make(
+                  () =>
+                    new PeerClosed({
+                      reason: "OverBudget",
+                      message: `a frame needing ${wanted} bytes does not fit in the input budget (${budget?.limit} bytes)`
+                    })
+                )
               )
-            )
-      )
-    }
-    const r = protocol.decodeParcel(peer.hash)
-    if (r._tag === "NeedMore") {
-      // a gob message that arrived whole after type definitions waits for its grant here
-      if (protocol.frameWanted(GRANT_MIN) > 0) return deliver(peer)
-      // one numeric update per read
+        )
+      }
+      const r = protocol.decodeParcel(peer.hash)
+      if (r._tag === "NeedMore") {
+        // a gob message that arrived whole after type definitions waits for its grant here
+        if (protocol.frameWanted(GRANT_MIN) > 0) continue
+        // one numeric update per read
+        if (budget !== undefined) budget.hold(peer, protocol.held)
+        return Effect.void
+      }
+      if (r._tag === "Failure") {
+        return Effect.fail(
+          Stackless.make(() => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error }))
+        )
+      }
+      const parcel = r.value
+      const now = peer.lastRead // the time this batch arrived
+      peer.messagesReceived++
+      peer.traffic?.received(parcel.type, parcel.payload.length)
+      peer.lastReceive = now
+      const application = ParcelType.isApplication(parcel.type)
+      if (application) {
+        peer.lastApplication = now
+        if (peer.resend !== undefined) peer.resend.add(fingerprint(parcel.payload), now)
+      }
+      // the frame is handed on: its reservation ends as the application queue counts it
       if (budget !== undefined) budget.hold(peer, protocol.held)
-      return Effect.void
+      const handled = peer.receive(parcel, application)
+      // done at once: on to the next parcel in this loop
+      if (handled === Effect.void) continue
+      return Effect.andThen(handled, () => deliver(peer))
     }
-    if (r._tag === "Failure") {
-      return Effect.fail(
-        Stackless.make(() => new PeerClosed({ reason: "Malformed", message: r.error.message, misbehaviour: r.error }))
-      )
-    }
-    const parcel = r.value
-    const now = peer.lastRead // the time this batch arrived
-    peer.messagesReceived++
-    peer.traffic?.received(parcel.type, parcel.payload.length)
-    peer.lastReceive = now
-    const application = ParcelType.isApplication(parcel.type)
-    if (application) {
-      peer.lastApplication = now
-      if (peer.resend !== undefined) peer.resend.add(fingerprint(parcel.payload), now)
-    }
-    // the frame is handed on: its reservation ends as the application queue counts it
-    if (budget !== undefined) budget.hold(peer, protocol.held)
-    return Effect.andThen(peer.receive(parcel, application), () => deliver(peer))
   })
 
 const readLoop = (peer: Peer, options: PeerOptions) =>
