@@ -10,7 +10,7 @@ import * as MemoryTransport from "../src/testing/MemoryTransport.ts"
 import * as TcpTransport from "../src/TcpTransport.ts"
 import type { Address, Connection, TransportError } from "../src/Transport.ts"
 import { Transport } from "../src/Transport.ts"
-import { concat } from "./support.ts"
+import { concat } from "./support/codec.ts"
 
 type Service = Transport["Service"]
 

@@ -10,8 +10,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { EVICT_IDLE_AGE_MS } from "../../src/internal/guard/Eviction.ts"
-import { eventually, startNode } from "../node-support.ts"
-import { attacker, fds, fdsBackTo, handshakeFrom, startTarget, times } from "./support.ts"
+import { eventually, startNode } from "../support/node.ts"
+import { attacker, fds, fdsBackTo, handshakeFrom, startTarget, times } from "../support/attack.ts"
 
 describe("admission", () => {
   it.live("50 idle attacker handshakes fill at most maxIncoming; an honest newcomer still gets in", () =>

@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { Wire } from "@catp2p/p2p"
-import { TEST_NETWORK } from "../node-support.ts"
+import { TEST_NETWORK } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -23,7 +23,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 /** Peak RSS growth bound for these cases, MiB (garbage included; a connection costs a few KiB). */
 const RSS_BOUND_MIB = 128

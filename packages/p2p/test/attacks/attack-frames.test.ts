@@ -9,7 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber } from "effect"
 import { Endpoint, Wire } from "@catp2p/p2p"
-import { eventually } from "../node-support.ts"
+import { eventually } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -25,7 +25,7 @@ import {
   retainedHeapMiB,
   send,
   startTarget
-} from "./support.ts"
+} from "../support/attack.ts"
 
 const { Crc32 } = Wire
 

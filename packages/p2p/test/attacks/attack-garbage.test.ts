@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as fc from "fast-check"
 import { NetworkId, Wire } from "@catp2p/p2p"
-import { eventually, TEST_NETWORK } from "../node-support.ts"
+import { eventually, TEST_NETWORK } from "../support/node.ts"
 import {
   assertLive,
   attacker,
@@ -22,7 +22,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 const RSS_BOUND_MIB = 256
 const RETAINED_BOUND_MIB = 8

@@ -9,7 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { Parcel } from "@catp2p/p2p"
-import { eventually, receive } from "../node-support.ts"
+import { eventually, receive } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -26,7 +26,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 /** Peak RSS growth bound, MiB: the 8 MiB input budget plus garbage, never the claims (GiBs). */
 const RSS_BOUND_MIB = 160
