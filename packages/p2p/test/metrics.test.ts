@@ -10,7 +10,7 @@ type Metered = Effect.Success<ReturnType<typeof startMetered>>
 /** A node (TCP on 127.0.0.1, or in memory) with its metrics on. */
 const startMetered = Effect.fnUntraced(function* (
   options: {
-    readonly memory?: MemoryTransport.Network
+    readonly memory?: MemoryTransport.MemoryNetwork
     readonly host?: string
     readonly interval?: Duration.Input
     readonly node?: string | false

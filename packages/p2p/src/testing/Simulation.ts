@@ -59,7 +59,7 @@ export interface SimOptions {
  * @since 0.1.0
  */
 export interface Sim {
-  readonly memory: MemoryTransport.Network
+  readonly memory: MemoryTransport.MemoryNetwork
   readonly nodes: Array<SimNode | undefined>
   /** Starts node `index` in the given scope (the same host, seed and peer file as before). */
   readonly start: (index: number, scope: Scope.Scope) => Effect.Effect<SimNode, unknown>

@@ -28,7 +28,7 @@ const VERSIONS = [9, 10, 11] as const
 const PORT = 8108
 
 /** A node at `HOST` on `memory` that dials nobody, with its protections exposed. */
-const startNode = (memory: MemoryTransport.Network, overrides: Partial<Config.Config> = {}) =>
+const startNode = (memory: MemoryTransport.MemoryNetwork, overrides: Partial<Config.Config> = {}) =>
   Effect.gen(function* () {
     const config = testConfig({
       bindIp: HOST,
@@ -60,11 +60,11 @@ const settings = (protocolVersion: 9 | 10 | 11, nodeId: number): Negotiation.Set
 })
 
 /** A connection from `from` to the node (closed with the current scope). */
-const connect = (memory: MemoryTransport.Network, from: string) =>
+const connect = (memory: MemoryTransport.MemoryNetwork, from: string) =>
   MemoryTransport.make(memory, from).connect({ host: HOST, port: PORT }, { timeout: "5 seconds", bindHost: from })
 
 /** A complete, valid hello from `from`: the node's answer (its settled handshake, or the error). */
-const hello = (memory: MemoryTransport.Network, from: string, protocolVersion: 9 | 10 | 11 = 11, nodeId = 0x5eed) =>
+const hello = (memory: MemoryTransport.MemoryNetwork, from: string, protocolVersion: 9 | 10 | 11 = 11, nodeId = 0x5eed) =>
   Effect.flatMap(connect(memory, from), (c) =>
     HandshakeFlow.outgoing(c, settings(protocolVersion, nodeId), 777n, Duration.seconds(5))
   ).pipe(Effect.result)
@@ -181,7 +181,7 @@ const floodAddress = (i: number) => `10.66.${Math.floor(i / 250)}.${(i % 250) + 
  * returns what became of each probe.
  */
 const probeDuring = (
-  memory: MemoryTransport.Network,
+  memory: MemoryTransport.MemoryNetwork,
   n: number,
   probes: number,
   flood: (i: number) => Effect.Effect<unknown, unknown, Scope.Scope>

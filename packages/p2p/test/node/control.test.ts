@@ -16,7 +16,7 @@ import { rawPeerOn, readParcels, show, text } from "../support/node.ts"
 
 /** A raw peer from `from` that completes a handshake in `version` with the node at `to`. */
 const rawFrom = (
-  memory: MemoryTransport.Network,
+  memory: MemoryTransport.MemoryNetwork,
   from: string,
   to: Endpoint.Endpoint,
   nodeId: number,

@@ -12,7 +12,7 @@ import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
 import { show, testConfig, text } from "../support/node.ts"
 
 /** A node on `memory` at `host`, with its metrics sampled once a second. */
-const startAt = (memory: MemoryTransport.Network, host: string, channelCapacity = 64) =>
+const startAt = (memory: MemoryTransport.MemoryNetwork, host: string, channelCapacity = 64) =>
   Effect.gen(function* () {
     const layer = P2PLayer.layerWith(
       testConfig({ bindIp: host, listenPort: "8108", targetPeers: 1, minReseed: 0, channelCapacity }),

@@ -15,7 +15,7 @@ import { testConfig } from "../support/node.ts"
 
 const KiB = 1024
 
-const start = (memory: MemoryTransport.Network, host: string, overrides: Parameters<typeof testConfig>[0] = {}) =>
+const start = (memory: MemoryTransport.MemoryNetwork, host: string, overrides: Parameters<typeof testConfig>[0] = {}) =>
   Effect.gen(function* () {
     const context = yield* Layer.build(
       P2PLayer.layerWith(

@@ -33,7 +33,7 @@ export const settle = (rounds = 200): Effect.Effect<void> =>
  * limit and redial interval are 0 unless overridden (see `testConfig`).
  */
 export const memoryNode = (
-  memory: MemoryTransport.Network,
+  memory: MemoryTransport.MemoryNetwork,
   host: string,
   overrides: Partial<Config.Config> = {},
   options: {
@@ -89,7 +89,7 @@ const PONG = new TextEncoder().encode("Pong")
  * A scripted peer listening at `host:8108` on `memory` until the scope
  * closes; it speaks protocol 10 (accepting 9 to 11) on the test network.
  */
-export const scriptedPeer = (memory: MemoryTransport.Network, host: string, options: ScriptedOptions = {}) =>
+export const scriptedPeer = (memory: MemoryTransport.MemoryNetwork, host: string, options: ScriptedOptions = {}) =>
   Effect.gen(function* () {
     const admit = options.admit ?? "accept"
     const nodeId = ++nextNodeId
@@ -143,7 +143,7 @@ export const scriptedPeer = (memory: MemoryTransport.Network, host: string, opti
 
 /** `n` scripted peers at hosts `hostOf(first)`, `hostOf(first + 1)`, … */
 export const scriptedPeers = (
-  memory: MemoryTransport.Network,
+  memory: MemoryTransport.MemoryNetwork,
   first: number,
   n: number,
   options: ScriptedOptions = {}
