@@ -78,7 +78,7 @@ describe("legal big frames", () => {
         )
         // the application reads only after the budget has filled
         yield* Effect.sleep("3 seconds")
-        const budget = node.guard.budget
+        const budget = node.probe.budget
         const heldDuringBurst = budget.total
         const delivered = yield* drain(node, 8, payload)
         yield* Fiber.join(writers)

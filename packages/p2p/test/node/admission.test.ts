@@ -7,28 +7,20 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Fiber, Layer, type Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { type Config, P2PLayer } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import { Bans } from "../../src/internal/guard/Bans.ts"
-import { EVICT_IDLE_AGE_MS } from "../../src/internal/guard/Eviction.ts"
-import { Guard } from "../../src/internal/guard/Guard.ts"
-import * as HandshakeFlow from "../../src/internal/handshake/HandshakeFlow.ts"
-import { LISTEN_BURST } from "../../src/internal/node/Listener.ts"
-import { MalformedHandshake } from "../../src/Misbehaviour.ts"
-import { Network } from "../../src/Network.ts"
-import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
-import * as Negotiation from "../../src/wire/Negotiation.ts"
-import { PeerCache } from "../../src/internal/cat/PeerCache.ts"
-import { PeerStore } from "../../src/internal/node/PeerStore.ts"
-import { Seeds } from "../../src/internal/cat/Seeds.ts"
+import { type Config, Network, P2PLayer, Wire } from "@catp2p/p2p"
+import { MemoryTransport, PeerFiles, Probe, RawPeer } from "@catp2p/p2p/testing"
 import { TEST_NETWORK, testConfig } from "../support/node.ts"
 
 const HOST = "10.0.0.1"
 const VERSIONS = [9, 10, 11] as const
 const PORT = 8108
 
-/** A node at `HOST` on `memory` that dials nobody, with its protections exposed. */
-const startNode = (memory: MemoryTransport.MemoryNetwork, overrides: Partial<Config.Config> = {}) =>
+/** A node at `HOST` on `memory` that dials nobody, loading `peerFile` (none by default), with a probe. */
+const startNode = (
+  memory: MemoryTransport.MemoryNetwork,
+  overrides: Partial<Config.Config> = {},
+  peerFile: PeerFiles.Store = PeerFiles.makeStore()
+) =>
   Effect.gen(function* () {
     const config = testConfig({
       bindIp: HOST,
@@ -38,20 +30,17 @@ const startNode = (memory: MemoryTransport.MemoryNetwork, overrides: Partial<Con
     })
     const context = yield* Layer.build(
       P2PLayer.layerWith(config, MemoryTransport.layerHost(memory, HOST), {
-        seeds: Seeds.layerStatic([]),
-        peerCache: PeerCache.layerMemory
+        seeds: PeerFiles.seeds([]),
+        peerCache: PeerFiles.layerStore(peerFile)
       })
     )
     return {
-      network: Context.get(context, Network),
-      store: Context.get(context, PeerStore),
-      guard: Context.get(context, Guard),
-      stats: Context.get(context, NodeStats),
-      bans: Context.get(context, Bans)
+      network: Context.get(context, Network.Network),
+      probe: yield* Effect.provideContext(Probe.make, context)
     }
   })
 
-const settings = (protocolVersion: 9 | 10 | 11, nodeId: number): Negotiation.Settings => ({
+const settings = (protocolVersion: 9 | 10 | 11, nodeId: number): Wire.Negotiation.Settings => ({
   network: TEST_NETWORK,
   protocolVersion,
   protocolVersionMinimum: 9,
@@ -64,9 +53,14 @@ const connect = (memory: MemoryTransport.MemoryNetwork, from: string) =>
   MemoryTransport.make(memory, from).connect({ host: HOST, port: PORT }, { timeout: "5 seconds", bindHost: from })
 
 /** A complete, valid hello from `from`: the node's answer (its settled handshake, or the error). */
-const hello = (memory: MemoryTransport.MemoryNetwork, from: string, protocolVersion: 9 | 10 | 11 = 11, nodeId = 0x5eed) =>
+const hello = (
+  memory: MemoryTransport.MemoryNetwork,
+  from: string,
+  protocolVersion: 9 | 10 | 11 = 11,
+  nodeId = 0x5eed
+) =>
   Effect.flatMap(connect(memory, from), (c) =>
-    HandshakeFlow.outgoing(c, settings(protocolVersion, nodeId), 777n, Duration.seconds(5))
+    RawPeer.outgoing(c, settings(protocolVersion, nodeId), 777n, Duration.seconds(5))
   ).pipe(Effect.result)
 
 /** What became of a hello: admitted, or the reason it was not. */
@@ -81,51 +75,59 @@ describe("admission of a full node (memory transport, TestClock)", () => {
       assert.strictEqual(outcome(yield* hello(memory, "10.1.0.2")), "Admitted")
       assert.strictEqual(outcome(yield* hello(memory, "10.1.0.3")), "Admitted")
       yield* TestClock.adjust("3 seconds") // both old enough to be evicted, whatever their usefulness
-      const before = node.store.all().map((p) => p.hash)
+      const hashes = Effect.map(node.network.peers, (peers) => peers.map((p) => p.hash))
+      const before = yield* hashes
       assert.strictEqual(outcome(yield* hello(memory, "10.1.0.2", 10, 0xbad)), "Rejected")
-      assert.deepStrictEqual(
-        node.store.all().map((p) => p.hash),
-        before
-      )
-      assert.strictEqual(node.stats.counters().evicted, 0)
+      assert.deepStrictEqual(yield* hashes, before)
+      assert.strictEqual(node.probe.stats().evicted, 0)
       // the premise: the node could evict (one of the two shares a network group): a clean newcomer gets in
       assert.strictEqual(outcome(yield* hello(memory, "10.9.0.9")), "Admitted")
-      assert.strictEqual(node.stats.counters().evicted, 1)
+      assert.strictEqual(node.probe.stats().evicted, 1)
     })
   )
 
   it.effect("every admission rule refuses with the node full and a peer evictable; then a clean newcomer evicts", () =>
     Effect.gen(function* () {
       const memory = yield* MemoryTransport.makeNetwork()
-      const node = yield* startNode(memory, {
-        peerIpLimitIncoming: 1,
-        maxPeers: 2,
-        targetPeers: 2,
-        dropTo: 2,
-        maxPendingHandshakesPerIp: 2,
-        listenLimit: Duration.minutes(1)
-      })
+      // 10.3.0.1 banned for a day by the peer file the node starts from
+      const peerFile = PeerFiles.makeStore()
+      peerFile.saved = {
+        text: PeerFiles.encode({ peers: [], bans: new Map([["10.3.0.1", Duration.toMillis(Duration.days(1))]]) }),
+        savedAt: 0
+      }
+      const node = yield* startNode(
+        memory,
+        {
+          peerIpLimitIncoming: 1,
+          maxPeers: 2,
+          targetPeers: 2,
+          dropTo: 2,
+          maxPendingHandshakesPerIp: 2,
+          listenLimit: Duration.minutes(1)
+        },
+        peerFile
+      )
+      // 10.4.0.1 discouraged by a hello that is no hello (64 zero bytes), while the node had room
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const c = yield* connect(memory, "10.4.0.1")
+          yield* Effect.ignore(c.write([new Uint8Array(64)]))
+          yield* Effect.ignore(Effect.forever(c.read))
+        })
+      )
+      assert.isTrue(yield* node.probe.isDiscouraged("10.4.0.1"))
       // two idle peers in one network group: one of them is evictable (see `Eviction`)
       yield* hello(memory, "10.1.0.2")
       yield* hello(memory, "10.1.0.3")
-      const full = node.store
-        .all()
-        .map((p) => p.hash)
-        .sort()
+      const hashes = Effect.map(node.network.peers, (peers) => peers.map((p) => p.hash).sort())
+      const full = yield* hashes
       assert.strictEqual(full.length, 2)
-      const unchanged = () => {
-        assert.deepStrictEqual(
-          node.store
-            .all()
-            .map((p) => p.hash)
-            .sort(),
-          full
-        )
-        assert.strictEqual(node.stats.counters().evicted, 0)
-      }
+      const unchanged = Effect.gen(function* () {
+        assert.deepStrictEqual(yield* hashes, full)
+        assert.strictEqual(node.probe.stats().evicted, 0)
+      })
 
       // banned: a rejection with alternatives, as Go answers
-      node.bans.ban("10.3.0.1", Number.MAX_SAFE_INTEGER)
       const banned = yield* hello(memory, "10.3.0.1")
       assert.strictEqual(outcome(banned), "Rejected")
       if (
@@ -134,36 +136,35 @@ describe("admission of a full node (memory transport, TestClock)", () => {
         banned.failure.reason._tag === "Rejected"
       )
         assert.strictEqual(banned.failure.reason.alternatives.length, 2)
-      unchanged()
+      yield* unchanged
 
       // discouraged: closed without a word
-      yield* node.guard.report("10.4.0.1", new MalformedHandshake({ message: "test" }), false)
       assert.strictEqual(outcome(yield* hello(memory, "10.4.0.1")), "Closed")
-      unchanged()
+      yield* unchanged
 
       // over the connection rate: closed without a word
-      for (let i = 0; i < LISTEN_BURST; i++) yield* Effect.scoped(connect(memory, "10.5.0.1"))
+      for (let i = 0; i < Probe.limits.listenBurst; i++) yield* Effect.scoped(connect(memory, "10.5.0.1"))
       assert.strictEqual(outcome(yield* hello(memory, "10.5.0.1")), "Closed")
-      unchanged()
+      yield* unchanged
 
       // the per-IP limit: a second peer from an IP that has one
       assert.strictEqual(outcome(yield* hello(memory, "10.1.0.2", 9, 0xbad)), "Rejected")
-      unchanged()
+      yield* unchanged
 
       // handshakes in progress from one IP
       yield* connect(memory, "10.6.0.1")
       yield* connect(memory, "10.6.0.1")
       assert.strictEqual(outcome(yield* hello(memory, "10.6.0.1")), "Rejected")
-      unchanged()
+      yield* unchanged
 
       // the pending budget with nothing displaceable is walked in `Admission.decide` above: every
       // handshake in progress would have to be past its hello, which lasts no longer than our reply
 
-      // a newcomer no rule refuses: an idle peer (past `EVICT_IDLE_AGE_MS`) makes room for it
-      yield* TestClock.adjust(Duration.millis(EVICT_IDLE_AGE_MS))
+      // a newcomer no rule refuses: an idle peer (past `Probe.limits.evictIdleAgeMs`) makes room for it
+      yield* TestClock.adjust(Duration.millis(Probe.limits.evictIdleAgeMs))
       assert.strictEqual(outcome(yield* hello(memory, "10.7.0.1")), "Admitted")
-      assert.strictEqual(node.stats.counters().evicted, 1)
-      assert.isAtMost(node.store.total, 2)
+      assert.strictEqual(node.probe.stats().evicted, 1)
+      assert.isAtMost(yield* node.network.total, 2)
     })
   )
 })
@@ -219,8 +220,8 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
       const { outcomes, during } = yield* probeDuring(memory, 300, PROBES, (i) => connect(memory, floodAddress(i)))
       assert.isTrue(during, "the probes ran while the flood was on")
       assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-      assert.isAbove(node.stats.counters().displaced, 200)
-      assert.strictEqual(node.store.incoming, PROBES)
+      assert.isAbove(node.probe.stats().displaced, 200)
+      assert.strictEqual((yield* node.network.peers).filter((p) => p.incoming).length, PROBES)
     })
   )
 
@@ -231,14 +232,14 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
       const { outcomes, during } = yield* probeDuring(memory, 200, PROBES, (i) =>
         Effect.gen(function* () {
           const c = yield* connect(memory, floodAddress(i))
-          const bytes = new Negotiation.Outgoing(settings(VERSIONS[i % 3]!, i), 1n).hello
+          const bytes = new Wire.Negotiation.Outgoing(settings(VERSIONS[i % 3]!, i), 1n).hello
           yield* c.write([bytes.subarray(0, Math.floor(bytes.length / 2))])
         })
       )
       assert.isTrue(during, "the probes ran while the flood was on")
       assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-      assert.isAbove(node.stats.counters().displaced, 100)
-      assert.strictEqual(node.store.incoming, PROBES)
+      assert.isAbove(node.probe.stats().displaced, 100)
+      assert.strictEqual((yield* node.network.peers).filter((p) => p.incoming).length, PROBES)
     })
   )
 
@@ -253,15 +254,15 @@ describe("honest newcomers during floods (memory transport, TestClock, defaults)
           if (i % 8 === 0) return hello(memory, floodAddress(i), v, i)
           return Effect.gen(function* () {
             const c = yield* connect(memory, floodAddress(i))
-            const bytes = new Negotiation.Outgoing(settings(v, i), 1n).hello.slice()
+            const bytes = new Wire.Negotiation.Outgoing(settings(v, i), 1n).hello.slice()
             bytes[(i * 7) % bytes.length]! ^= 1 << (i % 8)
             yield* c.write([bytes])
           })
         })
         assert.isTrue(during, "the probes ran while the flood was on")
         assert.deepStrictEqual(outcomes, Array(PROBES).fill("Admitted"))
-        assert.isAbove(node.stats.counters().evicted, 0, "the valid attackers filled the node")
-        assert.strictEqual(node.store.total, 36, "full (maxPeers), never over")
+        assert.isAbove(node.probe.stats().evicted, 0, "the valid attackers filled the node")
+        assert.strictEqual(yield* node.network.total, 36, "full (maxPeers), never over")
       })
   )
 })

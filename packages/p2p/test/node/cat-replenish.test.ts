@@ -7,8 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { type Endpoint, ParcelType } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import * as PeerCache from "../../src/internal/cat/PeerCache.ts"
+import { MemoryTransport, PeerFiles } from "@catp2p/p2p/testing"
 import { hostOf, memoryNode, scriptedPeer, scriptedPeers, settle } from "../support/memory.ts"
 
 const NODE = hostOf(0)
@@ -101,9 +100,9 @@ describe("CAT replenish", () => {
       yield* TestClock.setTime(Duration.toMillis(Duration.days(1)))
       const now = Duration.toMillis(Duration.days(1))
       const fileOf = (peer: Endpoint.Endpoint, age: Duration.Duration) => {
-        const store = PeerCache.PeerCache.makeMemoryStore()
+        const store = PeerFiles.makeStore()
         store.saved = {
-          text: PeerCache.encode({ bans: new Map(), peers: [peer] }),
+          text: PeerFiles.encode({ bans: new Map(), peers: [peer] }),
           savedAt: now - Duration.toMillis(age)
         }
         return store

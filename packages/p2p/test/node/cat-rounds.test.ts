@@ -9,8 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Random, Result } from "effect"
 import { TestClock } from "effect/testing"
 import { Config, Endpoint } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import * as PeerCache from "../../src/internal/cat/PeerCache.ts"
+import { MemoryTransport, PeerFiles } from "@catp2p/p2p/testing"
 import { hostOf, memoryNode, scriptedPeer, scriptedPeers, settle } from "../support/memory.ts"
 import { tempDir } from "../support/environment.ts"
 
@@ -96,7 +95,7 @@ describe("CAT rounds", () => {
         dropTo: 0
       })
       const savedPeers = () => {
-        const decoded = PeerCache.decode(readFileSync(file, "utf8"))
+        const decoded = PeerFiles.decode(readFileSync(file, "utf8"))
         return Result.isSuccess(decoded) ? decoded.success.peers.map(Endpoint.format) : [`not a peer file`]
       }
       for (const peer of [first, second]) {

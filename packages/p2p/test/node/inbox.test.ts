@@ -7,8 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer, Metric, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Endpoint, Gossip, Metrics, Network, P2PLayer, Parcel } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
+import { MemoryTransport, Probe } from "@catp2p/p2p/testing"
 import { show, testConfig, text } from "../support/node.ts"
 
 /** A node on `memory` at `host`, with its metrics sampled once a second. */
@@ -23,7 +22,7 @@ const startAt = (memory: MemoryTransport.MemoryNetwork, host: string, channelCap
     return {
       network: Context.get(context, Network.Network),
       metrics: Context.get(context, Metrics.Metrics),
-      stats: Context.get(context, NodeStats),
+      probe: yield* Effect.provideContext(Probe.make, context),
       context,
       endpoint: Endpoint.unsafeMake(host, "8108")
     }
@@ -82,12 +81,12 @@ describe("the application queue", () => {
         )
         yield* TestClock.adjust("3 seconds")
         yield* Fiber.join(pacing)
-        assert.isAbove(b.stats.snapshot().droppedFromNetwork, 0, "b's application queue dropped")
+        assert.isAbove(b.probe.stats().droppedFromNetwork, 0, "b's application queue dropped")
         // 40 parcels at once into a's send queue of 4: most are dropped there
         for (let i = 0; i < 40; i++) yield* a.network.send(Parcel.make(peer.hash, text(`m${i}`)))
         const before = (yield* a.network.info).dropped
         assert.isAbove(before, 0, "a's send queue dropped")
-        assert.strictEqual(before, a.stats.snapshot().droppedPeerSend)
+        assert.strictEqual(before, a.probe.stats().droppedPeerSend)
 
         // the peer leaves: its drops stay in the node's total
         yield* a.network.disconnect(peer.hash)
@@ -95,14 +94,14 @@ describe("the application queue", () => {
         assert.strictEqual(yield* a.network.total, 0)
         assert.isAtLeast((yield* a.network.info).dropped, before, "dropped did not go down")
         yield* TestClock.adjust("3 seconds")
-        const s = b.stats.snapshot()
+        const s = b.probe.stats()
         assert.strictEqual((yield* b.network.info).dropped, s.droppedPeerSend + s.droppedFromNetwork)
 
         // Metrics shows the same numbers (sampled from the same snapshot)
         for (const node of [a, b]) {
           yield* node.metrics.sample
           const info = yield* node.network.info
-          const snapshot = node.stats.snapshot()
+          const snapshot = node.probe.stats()
           const value = (name: string) =>
             Effect.map(Metric.snapshot, (all) => {
               const m = all.find((x) => x.id === name && x.attributes?.node === node.metrics.node)

@@ -5,12 +5,10 @@
  * what fills the budget; then it is delivered intact.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Deferred, Duration, Effect, Layer, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Endpoint, Network, P2PLayer, Parcel } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import { Guard } from "../../src/internal/guard/Guard.ts"
-import { PeerStore } from "../../src/internal/node/PeerStore.ts"
+import { MemoryTransport, Probe } from "@catp2p/p2p/testing"
 import { testConfig } from "../support/node.ts"
 
 const KiB = 1024
@@ -26,9 +24,8 @@ const start = (memory: MemoryTransport.MemoryNetwork, host: string, overrides: P
     const network = Context.get(context, Network.Network)
     return {
       network,
-      guard: Context.get(context, Guard),
-      // the live peers, to see which one waits for the budget (state no public API shows)
-      store: Context.get(context, PeerStore),
+      // the input budget and which peer waits for it (state no public API shows)
+      probe: yield* Effect.provideContext(Probe.make, context),
       endpoint: Endpoint.unsafeMake(host, "8108")
     }
   })
@@ -61,7 +58,7 @@ describe("input budget", () => {
           frameProgressRate: 1024,
           readDeadline: Duration.seconds(5)
         })
-        const budget = b.guard.budget
+        const budget = b.probe.budget
         const payloads = [payloadOf(200 * KiB, 1), payloadOf(200 * KiB, 2)]
         for (const [i, payload] of payloads.entries()) {
           const a = yield* start(memory, `10.9.1.${i + 2}`, { protocolVersion })
@@ -69,19 +66,20 @@ describe("input budget", () => {
           yield* a.network.send(Parcel.make(peer.hash, payload))
         }
         // one parcel waits in the application queue; the other peer waits for the budget
-        const waiting = () => budget.waited === 1 && budget.queued === 200 * KiB
-        yield* settle(waiting, () => ({ ...budget }))
-        const peers = b.store.all()
+        const budgetWaits = () => budget.waited === 1 && budget.queued === 200 * KiB
+        yield* settle(budgetWaits, () => ({ ...budget }))
+        const peers = yield* b.network.peers
         assert.strictEqual(peers.length, 2)
-        assert.isTrue(peers.some((p) => p.waitingForBudget))
+        const [waiting] = b.probe.waitingForBudget()
+        assert.isDefined(waiting)
         assert.isAtMost(budget.peak, budget.limit)
 
         // far past the progress window and the read deadline: the waiting peer
         // is not closed (the idle one may be: its read deadline runs)
-        const waiter = peers.find((p) => p.waitingForBudget)!
+        const waiter = peers.find((p) => p.hash === waiting)!
         for (let i = 0; i < 30; i++) yield* TestClock.adjust("1 second")
-        assert.isTrue(waiter.waitingForBudget)
-        assert.isFalse(yield* Deferred.isDone(waiter.closed))
+        assert.deepStrictEqual(b.probe.waitingForBudget(), [waiter.hash])
+        assert.isTrue(Option.isNone(yield* waiter.closedYet))
         assert.strictEqual(budget.dropped, 0)
 
         // the application reads: the waiting frame is granted and delivered intact
@@ -90,8 +88,8 @@ describe("input budget", () => {
         assert.deepStrictEqual(received, payloads)
         yield* settle(() => budget.total === 0)
         assert.isAtMost(budget.peak, budget.limit)
-        assert.isFalse(waiter.waitingForBudget)
-        assert.isFalse(yield* Deferred.isDone(waiter.closed))
+        assert.deepStrictEqual(b.probe.waitingForBudget(), [])
+        assert.isTrue(Option.isNone(yield* waiter.closedYet))
       })
   )
 
@@ -105,16 +103,16 @@ describe("input budget", () => {
       const small = payloadOf(60 * KiB, 3)
       for (let i = 0; i < 3; i++) yield* a.network.send(Parcel.make(peer.hash, small))
       yield* settle(
-        () => b.guard.budget.queued === 3 * small.length,
-        () => ({ ...b.guard.budget })
+        () => b.probe.budget.queued === 3 * small.length,
+        () => ({ ...b.probe.budget })
       )
-      assert.strictEqual(b.guard.budget.waited, 0)
+      assert.strictEqual(b.probe.budget.waited, 0)
       yield* a.network.send(Parcel.make(peer.hash, payloadOf(200 * KiB, 4)))
-      yield* settle(() => b.guard.budget.dropped === 1)
-      yield* settle(() => b.guard.budget.total === b.guard.budget.queued)
+      yield* settle(() => b.probe.budget.dropped === 1)
+      yield* settle(() => b.probe.budget.total === b.probe.budget.queued)
       const got = yield* b.network.messages.pipe(Stream.take(3), Stream.runCollect)
       assert.strictEqual(got.length, 3)
-      assert.strictEqual(b.guard.budget.total, 0)
+      assert.strictEqual(b.probe.budget.total, 0)
     })
   )
 })

@@ -10,8 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type Config, Endpoint, NetworkId, Parcel } from "@catp2p/p2p"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import { LISTEN_BURST } from "../../src/internal/node/Listener.ts"
+import { MemoryTransport, Probe } from "@catp2p/p2p/testing"
 import { hostOf, memoryNode, settle } from "../support/memory.ts"
 import { show, text } from "../support/node.ts"
 
@@ -159,15 +158,15 @@ describe("node rules (memory transport, TestClock)", () => {
       const B = yield* node(1, { listenLimit: Duration.seconds(5) })
       // every dialer from one IP, each listening on a port of its own
       const dialers = yield* Effect.forEach(
-        Array.from({ length: LISTEN_BURST + 2 }, (_, i) => i),
+        Array.from({ length: Probe.limits.listenBurst + 2 }, (_, i) => i),
         (i) => node(2, { listenPort: String(9000 + i) })
       )
-      for (const d of dialers.slice(0, LISTEN_BURST)) yield* d.network.dial(B.endpoint)
-      assert.strictEqual(yield* dialFailure(dialers[LISTEN_BURST]!.network.dial(B.endpoint)), "Closed")
+      for (const d of dialers.slice(0, Probe.limits.listenBurst)) yield* d.network.dial(B.endpoint)
+      assert.strictEqual(yield* dialFailure(dialers[Probe.limits.listenBurst]!.network.dial(B.endpoint)), "Closed")
       yield* TestClock.adjust("5 seconds")
-      yield* dialers[LISTEN_BURST + 1]!.network.dial(B.endpoint)
+      yield* dialers[Probe.limits.listenBurst + 1]!.network.dial(B.endpoint)
       yield* settle()
-      assert.strictEqual(yield* B.network.total, LISTEN_BURST + 1)
+      assert.strictEqual(yield* B.network.total, Probe.limits.listenBurst + 1)
     })
   )
 

@@ -9,37 +9,22 @@ import * as Net from "node:net"
 import * as v8 from "node:v8"
 import { runInNewContext } from "node:vm"
 import { Context, Deferred, Duration, Effect, Fiber, Layer, Stream } from "effect"
-import { type Config, Parcel, P2PLayer } from "@catp2p/p2p"
-import { Guard } from "../../src/internal/guard/Guard.ts"
-import * as HandshakeFlow from "../../src/internal/handshake/HandshakeFlow.ts"
-import { TcpTransport } from "../../src/TcpTransport.ts"
-import { Transport } from "../../src/Transport.ts"
+import { type Config, Endpoint, Network, Parcel, P2PLayer, TcpTransport, Transport } from "@catp2p/p2p"
+import { Probe, RawPeer } from "@catp2p/p2p/testing"
 import { eventually, startNode, TEST_NETWORK, type TestNode, testConfig } from "./node.ts"
-import { Controller } from "../../src/internal/node/Controller.ts"
-import { Inbox } from "../../src/internal/node/Inbox.ts"
-import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
-import { Network } from "../../src/Network.ts"
-import { PeerStore } from "../../src/internal/node/PeerStore.ts"
-import * as Endpoint from "../../src/Endpoint.ts"
 
-/** A node under attack, with its protections exposed. */
-export interface Target extends TestNode {
-  readonly guard: Guard["Service"]
-}
+/** A node under attack (its protections read through `probe`). */
+export type Target = TestNode
 
 /** Starts a node to attack (the {@link ATTACKED} settings, then `overrides`) in the current scope. */
 export const startTarget = (overrides: Partial<Config.Config> = {}) =>
   Effect.gen(function* () {
     const config = testConfig({ ...ATTACKED, ...overrides })
     const context = yield* Layer.build(P2PLayer.layer(config))
-    const network = Context.get(context, Network)
+    const network = Context.get(context, Network.Network)
     const target: Target = {
       network,
-      controller: Context.get(context, Controller),
-      stats: Context.get(context, NodeStats),
-      inbox: Context.get(context, Inbox),
-      store: Context.get(context, PeerStore),
-      guard: Context.get(context, Guard),
+      probe: yield* Effect.provideContext(Probe.make, context),
       config,
       endpoint: Endpoint.unsafeMake("127.0.0.1", String(network.address.port))
     }
@@ -129,12 +114,12 @@ export const handshakeFrom = (
   nodeId = 0xa77ac4
 ) =>
   Effect.gen(function* () {
-    const transport = Context.get(yield* Layer.build(TcpTransport.layer), Transport)
+    const transport = Context.get(yield* Layer.build(TcpTransport.TcpTransport.layer), Transport.Transport)
     const connection = yield* transport.connect(
       { host: to.ip, port: Number(to.port) },
       { timeout: "5 seconds", bindHost: from }
     )
-    const settled = yield* HandshakeFlow.outgoing(
+    const settled = yield* RawPeer.outgoing(
       connection,
       { network: TEST_NETWORK, protocolVersion, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
       777n,

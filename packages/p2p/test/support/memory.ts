@@ -4,10 +4,7 @@
  */
 import { Clock, Effect } from "effect"
 import { type Config, Endpoint, Parcel, ParcelType } from "@catp2p/p2p"
-import * as HandshakeFlow from "../../src/internal/handshake/HandshakeFlow.ts"
-import { MemoryTransport } from "@catp2p/p2p/testing"
-import * as PeerCache from "../../src/internal/cat/PeerCache.ts"
-import * as Seeds from "../../src/internal/cat/Seeds.ts"
+import { MemoryTransport, PeerFiles, RawPeer } from "@catp2p/p2p/testing"
 import { startNode, TEST_NETWORK } from "./node.ts"
 
 /** Host `i` of a test network (10.0.x.y): distinct IPs per node. */
@@ -38,14 +35,14 @@ export const memoryNode = (
   overrides: Partial<Config.Config> = {},
   options: {
     readonly seeds?: ReadonlyArray<Endpoint.Endpoint>
-    readonly peerFile?: PeerCache.PeerCache.MemoryStore
+    readonly peerFile?: PeerFiles.Store
   } = {}
 ) =>
   startNode({ bindIp: host, listenPort: PORT, ...overrides }, MemoryTransport.layerHost(memory, host), {
-    seeds: Seeds.Seeds.layerStatic(options.seeds ?? []),
+    seeds: PeerFiles.seeds(options.seeds ?? []),
     // an explicit peerCacheFile in `overrides` is used as is (on disk)
     ...(overrides.peerCacheFile === undefined
-      ? { peerCache: PeerCache.PeerCache.layerMemoryStore(options.peerFile ?? PeerCache.PeerCache.makeMemoryStore()) }
+      ? { peerCache: PeerFiles.layerStore(options.peerFile ?? PeerFiles.makeStore()) }
       : {})
   })
 
@@ -113,7 +110,7 @@ export const scriptedPeer = (memory: MemoryTransport.MemoryNetwork, host: string
         peer.dials.push(yield* Clock.currentTimeMillis)
         options.log?.push(host)
         if (admit === "hangUp") return
-        const settled = yield* HandshakeFlow.incoming(connection, settings, BigInt(nodeId), undefined, () =>
+        const settled = yield* RawPeer.incoming(connection, settings, BigInt(nodeId), undefined, () =>
           Effect.succeed(admit === "accept" ? undefined : admit.reject)
         ).pipe(Effect.option)
         if (settled._tag === "None") return

@@ -1,14 +1,7 @@
 /** Helpers for tests that run whole nodes. */
 import { Context, Duration, Effect, Layer, Result, Schedule, Stream } from "effect"
-import { Config, Endpoint, NetworkId, type Parcel, P2PLayer } from "@catp2p/p2p"
-import { Controller } from "../../src/internal/node/Controller.ts"
-import { Inbox } from "../../src/internal/node/Inbox.ts"
-import { NodeStats } from "../../src/internal/stats/NodeStats.ts"
-import { Network } from "../../src/Network.ts"
-import { PeerStore } from "../../src/internal/node/PeerStore.ts"
-import * as HandshakeFlow from "../../src/internal/handshake/HandshakeFlow.ts"
-import { TcpTransport } from "../../src/TcpTransport.ts"
-import { Transport } from "../../src/Transport.ts"
+import { Config, Endpoint, Network, NetworkId, type Parcel, P2PLayer, TcpTransport, Transport } from "@catp2p/p2p"
+import { Probe, RawPeer } from "@catp2p/p2p/testing"
 
 export const TEST_NETWORK = NetworkId.fromName("catp2p-test")
 
@@ -29,13 +22,9 @@ export const testConfig = (overrides: Partial<Config.Config> = {}): Config.Confi
   )
 
 export interface TestNode {
-  readonly network: Network["Service"]
-  readonly controller: Controller["Service"]
-  /** The node's statistics (its counters: `stats.counters()`). */
-  readonly stats: NodeStats["Service"]
-  /** The node's application queue. */
-  readonly inbox: Inbox["Service"]
-  readonly store: PeerStore["Service"]
+  readonly network: Network.Network["Service"]
+  /** A read-only view of the node's statistics, application queue and input budget. */
+  readonly probe: Probe.Probe
   readonly config: Config.Config
   /** Where other nodes dial it. */
   readonly endpoint: Endpoint.Endpoint
@@ -44,7 +33,7 @@ export interface TestNode {
 /** Starts a node in the current scope (it stops when the scope closes); `sources` replace its seeds, peer file, tick. */
 export const startNode = (
   overrides: Partial<Config.Config> = {},
-  transport?: Layer.Layer<Transport>,
+  transport?: Layer.Layer<Transport.Transport>,
   sources: P2PLayer.Sources = {}
 ) =>
   Effect.gen(function* () {
@@ -52,13 +41,10 @@ export const startNode = (
     const layer =
       transport === undefined ? P2PLayer.layer(config, sources) : P2PLayer.layerWith(config, transport, sources)
     const context = yield* Layer.build(layer)
-    const network = Context.get(context, Network)
+    const network = Context.get(context, Network.Network)
     return {
       network,
-      controller: Context.get(context, Controller),
-      stats: Context.get(context, NodeStats),
-      inbox: Context.get(context, Inbox),
-      store: Context.get(context, PeerStore),
+      probe: yield* Effect.provideContext(Probe.make, context),
       config,
       endpoint: Endpoint.unsafeMake(
         network.address.host === "0.0.0.0" || network.address.host === "::" ? "127.0.0.1" : network.address.host,
@@ -113,8 +99,8 @@ export const rawPeer = (
   nodeId: number,
   protocolVersion: 9 | 10 | 11 = 10
 ) =>
-  Effect.flatMap(Layer.build(TcpTransport.layer), (context) =>
-    rawPeerOn(Context.get(context, Transport), to, nodeId, protocolVersion)
+  Effect.flatMap(Layer.build(TcpTransport.TcpTransport.layer), (context) =>
+    rawPeerOn(Context.get(context, Transport.Transport), to, nodeId, protocolVersion)
   )
 
 /**
@@ -122,14 +108,14 @@ export const rawPeer = (
  * own, the node sees the raw peer come from that host.
  */
 export const rawPeerOn = (
-  transport: Transport["Service"],
+  transport: Transport.Transport["Service"],
   to: { readonly ip: string; readonly port: string },
   nodeId: number,
   protocolVersion: 9 | 10 | 11 = 10
 ) =>
   Effect.gen(function* () {
     const connection = yield* transport.connect({ host: to.ip, port: Number(to.port) }, { timeout: "5 seconds" })
-    const settled = yield* HandshakeFlow.outgoing(
+    const settled = yield* RawPeer.outgoing(
       connection,
       { network: TEST_NETWORK, protocolVersion, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
       12345n,

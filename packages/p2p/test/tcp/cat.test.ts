@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { Config, Endpoint } from "@catp2p/p2p"
-import * as PeerCache from "../../src/internal/cat/PeerCache.ts"
+import { PeerFiles } from "@catp2p/p2p/testing"
 import { eventually, startNode, type TestNode } from "../support/node.ts"
 
 /** An HTTP server on 127.0.0.1 serving `body()` at /seeds.txt, closed with the scope. */
@@ -84,7 +84,7 @@ describe("CAT peering over TCP on 127.0.0.1", () => {
       yield* A.network.ban(atC.hash)
       yield* eventually("C gone", A.network.total, (n) => n === 1)
       yield* Scope.close(scope, Exit.void) // writes the file on the way down
-      const saved = PeerCache.decode(readFileSync(file, "utf8"))
+      const saved = PeerFiles.decode(readFileSync(file, "utf8"))
       assert.strictEqual(saved._tag, "Success")
       if (saved._tag !== "Success") return
       assert.deepStrictEqual(saved.success.peers.map(Endpoint.format), [Endpoint.format(B.endpoint)])

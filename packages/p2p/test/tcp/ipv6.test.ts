@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { Endpoint, PeerHash } from "@catp2p/p2p"
-import * as PeerCache from "../../src/internal/cat/PeerCache.ts"
+import { PeerFiles } from "@catp2p/p2p/testing"
 import { eventually, startNode } from "../support/node.ts"
 
 const tempFile = Effect.gen(function* () {
@@ -96,7 +96,7 @@ describe("IPv6 over TCP", () => {
       assert.strictEqual(refused._tag === "DialError" && refused.reason, "Banned")
       // only that endpoint: another port of ::1 is dialed
       yield* again.network.dial(Endpoint.unsafeMake("::1", bPort))
-      const saved = PeerCache.decode(readFileSync(file, "utf8"))
+      const saved = PeerFiles.decode(readFileSync(file, "utf8"))
       assert.isTrue(saved._tag === "Success" && saved.success.bans.has(`::1:${cPort}`))
     })
   )

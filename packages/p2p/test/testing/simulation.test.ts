@@ -60,7 +60,7 @@ describe("in-memory network under TestClock", () => {
       }
       // exactly once: no node has another application parcel waiting
       for (let j = 1; j < nodes.length; j++) {
-        assert.strictEqual(nodes[j]!.inbox.size(), 0, `node ${j}`)
+        assert.strictEqual(nodes[j]!.probe.queued(), 0, `node ${j}`)
       }
     })
   )
@@ -70,13 +70,13 @@ describe("in-memory network under TestClock", () => {
       // targetPeers 1: once connected, CAT replenish sends nothing of its own
       const [a, b] = (yield* startNetwork(2, { targetPeers: 1, minReseed: 0 })) as [TestNode, TestNode]
       const peer = yield* a.network.dial(Endpoint.unsafeMake(hostOf(1), "8108"))
-      const before = (yield* peer.metrics)
+      const before = yield* peer.metrics
       assert.strictEqual(before.messagesSent, 0)
       yield* TestClock.adjust("10 seconds")
       assert.strictEqual((yield* peer.metrics).messagesSent, 0, "no ping before the interval")
       yield* TestClock.adjust("7 seconds")
       // a pinged b (and b pinged a): both sides sent a Ping and answered the other's with a Pong
-      const m = (yield* peer.metrics)
+      const m = yield* peer.metrics
       assert.isAtLeast(m.messagesSent, 1)
       assert.isAtLeast(m.messagesReceived, 1)
       const [atB] = yield* b.network.peers

@@ -299,7 +299,7 @@ describe("PeerCache on disk", () => {
       const path = join(dir, "peers.json")
       writeFileSync(path, "garbage")
       const node = yield* startNode({ peerCacheFile: path })
-      expect(node.store.total).toBe(0)
+      expect(yield* node.network.total).toBe(0)
     })
   )
 
