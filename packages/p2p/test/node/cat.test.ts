@@ -33,12 +33,12 @@ describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
       for (let i = 0; i < 20; i++) yield* sim.start(i, scope)
       yield* Simulation.advanceUntil(() => Simulation.stats(sim).minPeers >= 3, "5 minutes")
       const node = sim.nodes[1]!
-      const hosts = () => new Set(node.store.all().map((p) => p.endpoint.ip))
+      const hosts = Effect.map(node.network.peers, (peers) => new Set(peers.map((p) => p.endpoint.ip)))
       for (let round = 0; round < 5; round++) {
         yield* TestClock.adjust("1 minute")
         // rounds (every minute, dropping down to 4 of 8+ peers) never drop them
         yield* TestClock.adjust("2 seconds")
-        const now = hosts()
+        const now = yield* hosts
         assert.isTrue(now.has(Simulation.hostOf(0)), `round ${round}: lost special ${Simulation.hostOf(0)}`)
         assert.isTrue(now.has(Simulation.hostOf(2)), `round ${round}: lost special ${Simulation.hostOf(2)}`)
       }
@@ -57,13 +57,13 @@ describe("CAT peering in simulation (in-memory transport, TestClock)", () => {
       for (let i = 0; i < 15; i++) yield* sim.start(i, i === 7 ? nodeScope : scope)
       yield* Simulation.advanceUntil(() => Simulation.stats(sim).minPeers >= 5, "5 minutes")
       const node = sim.nodes[7]!
-      const before = new Set(node.store.all().map((p) => p.endpoint.ip))
+      const before = new Set((yield* node.network.peers).map((p) => p.endpoint.ip))
       assert.isAtLeast(before.size, 2)
       yield* Scope.close(nodeScope, Exit.void) // writes its peer file on the way down
       sim.memory.setReachable(Simulation.hostOf(0), false) // the seed is gone
       const again = yield* sim.start(7, scope)
       yield* TestClock.adjust("5 seconds")
-      const after = new Set(again.store.all().map((p) => p.endpoint.ip))
+      const after = new Set((yield* again.network.peers).map((p) => p.endpoint.ip))
       const previous = [...after].filter((h) => before.has(h))
       assert.isAtLeast(previous.length, Math.min(2, before.size))
       assert.isFalse(after.has(Simulation.hostOf(0)))
