@@ -116,6 +116,8 @@ describe("admission of a full node (memory transport, TestClock)", () => {
         })
       )
       assert.isTrue(yield* node.probe.isDiscouraged("10.4.0.1"))
+      // the ban came with the peer file: refused even while the node has room
+      assert.strictEqual(outcome(yield* hello(memory, "10.3.0.1")), "Rejected")
       // two idle peers in one network group: one of them is evictable (see `Eviction`)
       yield* hello(memory, "10.1.0.2")
       yield* hello(memory, "10.1.0.3")
