@@ -4,15 +4,15 @@ import { vectorsDir } from "./support/vectors.ts"
 
 // Which test files consume each vector file (each ends with an "every vector used" test).
 const consumers: Record<string, ReadonlyArray<string>> = {
-  "crc32.json": ["packages/p2p/test/types.test.ts"],
-  "ids.json": ["packages/p2p/test/types.test.ts"],
-  "parcel_types.json": ["packages/p2p/test/types.test.ts"],
-  "peercache.json": ["packages/p2p/test/types.test.ts"],
-  "peershare.json": ["packages/p2p/test/peershare.test.ts"],
-  "v11.json": ["packages/p2p/test/v11.test.ts"],
-  "gob_v9.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/gob-protocols.test.ts"],
-  "gob_v10.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/gob-protocols.test.ts"],
-  "gob_edge.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/gob-protocols.test.ts"]
+  "crc32.json": ["packages/p2p/test/wire/types.test.ts"],
+  "ids.json": ["packages/p2p/test/wire/types.test.ts"],
+  "parcel_types.json": ["packages/p2p/test/wire/types.test.ts"],
+  "peercache.json": ["packages/p2p/test/wire/types.test.ts"],
+  "peershare.json": ["packages/p2p/test/wire/peershare.test.ts"],
+  "v11.json": ["packages/p2p/test/wire/v11.test.ts"],
+  "gob_v9.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/wire/gob-protocols.test.ts"],
+  "gob_v10.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/wire/gob-protocols.test.ts"],
+  "gob_edge.json": ["packages/gob/test/vectors.test.ts", "packages/p2p/test/wire/gob-protocols.test.ts"]
 }
 
 describe("test vectors", () => {

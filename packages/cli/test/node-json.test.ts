@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Endpoint } from "@catp2p/p2p"
-import * as PeerCache from "../../p2p/src/internal/cat/PeerCache.ts"
+import { PeerFiles } from "@catp2p/p2p/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Schedule } from "effect"
 
@@ -181,7 +181,7 @@ describe("catp2p node --json: the scripting interface", () => {
         assert.isTrue(existsSync(peerFile))
         const text = readFileSync(peerFile, "utf8")
         JSON.parse(text)
-        const saved = PeerCache.decode(text)
+        const saved = PeerFiles.decode(text)
         assert.isTrue(saved._tag === "Success", text)
         if (saved._tag === "Success") {
           assert.include(saved.success.peers.map(Endpoint.format), `127.0.0.1:${readyB.port}`)

@@ -5,7 +5,7 @@
  */
 import { describe, it } from "@effect/vitest"
 import { Random } from "effect"
-import { publishReachesEveryNodeOnce } from "./gossip-support.ts"
+import { publishReachesEveryNodeOnce } from "./support/gossip.ts"
 
 describe("Gossip at scale", () => {
   it.effect(

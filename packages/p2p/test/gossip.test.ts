@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Random } from "effect"
 import { Gossip } from "@catp2p/p2p"
-import { publishReachesEveryNodeOnce } from "./gossip-support.ts"
+import { publishReachesEveryNodeOnce } from "./support/gossip.ts"
 
 describe("Gossip", () => {
   it("remembers a payload within its window and capacity, and forgets it after", () => {

@@ -5,7 +5,7 @@ import { Context, Duration, Effect, Layer, Logger, References } from "effect"
 import { TestClock } from "effect/testing"
 import { Endpoint, Network, NetworkId, P2PLayer, Telemetry } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
-import { startNode, testConfig } from "./node-support.ts"
+import { startNode, testConfig } from "./support/node.ts"
 
 const OK = 1
 const ERROR = 2

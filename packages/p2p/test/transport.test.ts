@@ -10,7 +10,7 @@ import * as MemoryTransport from "../src/testing/MemoryTransport.ts"
 import * as TcpTransport from "../src/TcpTransport.ts"
 import type { Address, Connection, TransportError } from "../src/Transport.ts"
 import { Transport } from "../src/Transport.ts"
-import { concat } from "./support.ts"
+import { concat } from "./support/codec.ts"
 
 type Service = Transport["Service"]
 
@@ -403,9 +403,9 @@ describe("MemoryTransport only", () => {
     })
   )
 
-  it.effect("nodes on one MemoryNetwork service reach each other; counters return to 0", () =>
+  it.effect("nodes on one SharedNetwork service reach each other; counters return to 0", () =>
     Effect.gen(function* () {
-      const network = yield* MemoryTransport.MemoryNetwork
+      const network = yield* MemoryTransport.SharedNetwork
       const a = yield* Effect.provide(Effect.service(Transport), MemoryTransport.layerNetworkHost("10.0.0.1"))
       const b = yield* Effect.provide(Effect.service(Transport), MemoryTransport.layerNetworkHost("10.0.0.2"))
       yield* Effect.scoped(
@@ -422,7 +422,7 @@ describe("MemoryTransport only", () => {
       assert.strictEqual(network.listening, 0)
       assert.strictEqual(network.totalConnections, 1)
       assert.strictEqual(network.bytesWritten, 26)
-    }).pipe(Effect.provide(MemoryTransport.MemoryNetwork.layer))
+    }).pipe(Effect.provide(MemoryTransport.SharedNetwork.layer))
   )
 })
 

@@ -27,6 +27,10 @@ export const hostOf = (i: number): string => {
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
 }
 
+/** Each simulated node's peer store, read synchronously by `stats` and `advanceUntil` (not part of `SimNode`). */
+const storeOf = new WeakMap<SimNode, PeerStore["Service"]>()
+const peersOf = (n: SimNode): PeerStore["Service"] => storeOf.get(n)!
+
 /**
  * One simulated node.
  *
@@ -36,7 +40,6 @@ export interface SimNode {
   readonly index: number
   readonly host: string
   readonly network: Network["Service"]
-  readonly store: PeerStore["Service"]
   /** The node's Gossip layer (every simulated node runs one). */
   readonly gossip: Gossip["Service"]
 }
@@ -59,7 +62,7 @@ export interface SimOptions {
  * @since 0.1.0
  */
 export interface Sim {
-  readonly memory: MemoryTransport.Network
+  readonly memory: MemoryTransport.MemoryNetwork
   readonly nodes: Array<SimNode | undefined>
   /** Starts node `index` in the given scope (the same host, seed and peer file as before). */
   readonly start: (index: number, scope: Scope.Scope) => Effect.Effect<SimNode, unknown>
@@ -112,9 +115,9 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
           index,
           host,
           network: Context.get(context, Network),
-          store: Context.get(context, PeerStore),
           gossip: Context.get(context, Gossip)
         }
+        storeOf.set(node, Context.get(context, PeerStore))
         nodes[index] = node
         return node
       })
@@ -146,7 +149,7 @@ export const stats = (sim: Sim): GraphStats => {
   let max = 0
   let sum = 0
   for (const n of live) {
-    const c = n.store.total
+    const c = peersOf(n).total
     min = Math.min(min, c)
     max = Math.max(max, c)
     sum += c
@@ -157,7 +160,7 @@ export const stats = (sim: Sim): GraphStats => {
   for (const n of queue) seen.add(n)
   while (queue.length > 0) {
     const n = queue.pop()!
-    for (const p of n.store.all()) {
+    for (const p of peersOf(n).all()) {
       const other = byHost.get(p.endpoint.ip)
       if (other !== undefined && !seen.has(other)) {
         seen.add(other)
@@ -181,7 +184,7 @@ export const stats = (sim: Sim): GraphStats => {
  */
 export const minPeers = (sim: Sim): number => {
   let min = Number.POSITIVE_INFINITY
-  for (const n of sim.nodes) if (n !== undefined) min = Math.min(min, n.store.total)
+  for (const n of sim.nodes) if (n !== undefined) min = Math.min(min, peersOf(n).total)
   return min === Number.POSITIVE_INFINITY ? 0 : min
 }
 
@@ -194,7 +197,7 @@ export const peerSets = (sim: Sim): Map<number, Set<string>> =>
   new Map(
     sim.nodes
       .filter((n): n is SimNode => n !== undefined)
-      .map((n) => [n.index, new Set(n.store.all().map((p) => p.endpoint.ip))])
+      .map((n) => [n.index, new Set(peersOf(n).all().map((p) => p.endpoint.ip))])
   )
 
 /**
@@ -283,7 +286,7 @@ export const run = (options: {
       const converged = yield* advanceUntil(() => {
         if (options.onProgress !== undefined) {
           let ready = 0
-          for (const n of sim.nodes) if (n !== undefined && n.store.total >= wanted) ready++
+          for (const n of sim.nodes) if (n !== undefined && peersOf(n).total >= wanted) ready++
           options.onProgress({
             simulatedSeconds: second++,
             ready,

@@ -5,6 +5,9 @@
  * on a host address of its own, with no sockets; under `TestClock` a network
  * of nodes runs in simulated time. {@link Simulation} builds a CAT network of
  * thousands of such nodes from one seed and reports how it converges.
+ * {@link PeerFiles} gives a node fixed seeds and a peer file in memory,
+ * {@link RawPeer} lets a test play a peer byte by byte after a real
+ * handshake, and {@link Probe} reads a node's statistics and budgets.
  *
  * @example
  * ```ts
@@ -23,3 +26,6 @@
  */
 export * as MemoryTransport from "./MemoryTransport.ts"
 export * as Simulation from "./Simulation.ts"
+export * as PeerFiles from "./PeerFiles.ts"
+export * as Probe from "./Probe.ts"
+export * as RawPeer from "./RawPeer.ts"

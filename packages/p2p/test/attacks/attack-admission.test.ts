@@ -9,9 +9,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { EVICT_IDLE_AGE_MS } from "../../src/internal/guard/Eviction.ts"
-import { eventually, startNode } from "../node-support.ts"
-import { attacker, fds, fdsBackTo, handshakeFrom, startTarget, times } from "./support.ts"
+import { Probe } from "@catp2p/p2p/testing"
+import { eventually, startNode } from "../support/node.ts"
+import { attacker, fds, fdsBackTo, handshakeFrom, startTarget, times } from "../support/attack.ts"
 
 describe("admission", () => {
   it.live("50 idle attacker handshakes fill at most maxIncoming; an honest newcomer still gets in", () =>
@@ -28,13 +28,13 @@ describe("admission", () => {
           // within EVICT_IDLE_AGE_MS of each other they are rejected; older idle ones make room
           assert.strictEqual(admitted + rejected, 50)
           yield* eventually("the node is full", node.network.total, (n) => n === 36)
-          assert.isAtMost(node.store.incoming, 36)
+          assert.isAtMost((yield* node.network.peers).filter((p) => p.incoming).length, 36)
           // once they are past EVICT_IDLE_AGE_MS, an honest newcomer evicts an idle attacker
-          yield* Effect.sleep(Duration.millis(2 * EVICT_IDLE_AGE_MS))
+          yield* Effect.sleep(Duration.millis(2 * Probe.limits.evictIdleAgeMs))
           const honest = yield* startNode()
           yield* honest.network.dial(node.endpoint)
-          assert.isAtLeast(node.stats.counters().evicted, 1)
-          assert.isAtMost(node.store.incoming, 36)
+          assert.isAtLeast(node.probe.stats().evicted, 1)
+          assert.isAtMost((yield* node.network.peers).filter((p) => p.incoming).length, 36)
         })
       )
       yield* eventually("the attackers gone", node.network.total, (n) => n === 0)

@@ -15,7 +15,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { Config, Parcel } from "@catp2p/p2p"
 import { MAX_MESSAGE_SIZE } from "../../src/wire/Protocol.ts"
-import { assertLive, attacker, handshakeFrom, report, retainedHeapMiB, rssMiB, startTarget } from "./support.ts"
+import { assertLive, attacker, handshakeFrom, report, retainedHeapMiB, rssMiB, startTarget } from "../support/attack.ts"
 
 const MiB = 1024 * 1024
 /** The node's peak RSS, less the senders' shared payload, must stay under this (the issue's acceptance). */
@@ -78,7 +78,7 @@ describe("legal big frames", () => {
         )
         // the application reads only after the budget has filled
         yield* Effect.sleep("3 seconds")
-        const budget = node.guard.budget
+        const budget = node.probe.budget
         const heldDuringBurst = budget.total
         const delivered = yield* drain(node, 8, payload)
         yield* Fiber.join(writers)

@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { Wire } from "@catp2p/p2p"
-import { TEST_NETWORK } from "../node-support.ts"
+import { TEST_NETWORK } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -23,7 +23,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 /** Peak RSS growth bound for these cases, MiB (garbage included; a connection costs a few KiB). */
 const RSS_BOUND_MIB = 128
@@ -52,13 +52,13 @@ describe("connection attacks", () => {
       )
       yield* report("300 idle connections", {
         rssGrowthMiB: growth.toFixed(1),
-        refusedPending: node.stats.counters().refusedPending,
-        displaced: node.stats.counters().displaced
+        refusedPending: node.probe.stats().refusedPending,
+        displaced: node.probe.stats().displaced
       })
       assert.isBelow(growth, RSS_BOUND_MIB)
       // 4 pending per IP at most, 32 in all: the rest were turned away at once, or ended for a newer connection
-      assert.isAbove(node.stats.counters().refusedPending + node.stats.counters().displaced, 200)
-      assert.strictEqual(node.store.total, 0)
+      assert.isAbove(node.probe.stats().refusedPending + node.probe.stats().displaced, 200)
+      assert.strictEqual(yield* node.network.total, 0)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
       yield* fdsBackTo(baseline)
@@ -81,13 +81,13 @@ describe("connection attacks", () => {
           })
           // every pending slot is taken (12 IPs × 4 ≥ 32); a newcomer displaces the oldest half handshake at once
           yield* assertLive(node)
-          assert.isAtLeast(node.stats.counters().displaced, 1)
+          assert.isAtLeast(node.probe.stats().displaced, 1)
           yield* Effect.forEach(sockets, (s) => closedWithin(s, "8 seconds"), { concurrency: "unbounded" })
         })
       )
-      assert.strictEqual(node.store.total, 0)
+      assert.strictEqual(yield* node.network.total, 0)
       yield* fdsBackTo(baseline)
-      yield* report("half handshakes", { displaced: node.stats.counters().displaced })
+      yield* report("half handshakes", { displaced: node.probe.stats().displaced })
       yield* assertRetained(heap, RETAINED_BOUND_MIB)
     })
   )

@@ -7,9 +7,9 @@
  * serving another. (The stalled frame is in attack-oversize.test.ts.)
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber } from "effect"
+import { Effect, Fiber } from "effect"
 import { Endpoint, Wire } from "@catp2p/p2p"
-import { eventually } from "../node-support.ts"
+import { eventually } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -25,7 +25,7 @@ import {
   retainedHeapMiB,
   send,
   startTarget
-} from "./support.ts"
+} from "../support/attack.ts"
 
 const { Crc32 } = Wire
 
@@ -112,13 +112,10 @@ describe("invalid frames after the handshake", () => {
         )
         yield* eventually(
           `${name} v${version}: counted`,
-          Effect.sync(() => node.stats.counters().misbehaviour.MalformedFrame),
+          Effect.sync(() => node.probe.stats().misbehaviour.MalformedFrame),
           (n) => n === i + 1
         )
-        assert.isTrue(
-          node.guard.isDiscouraged(from, yield* Clock.currentTimeMillis),
-          `${name} v${version}: discouraged`
-        )
+        assert.isTrue(yield* node.probe.isDiscouraged(from), `${name} v${version}: discouraged`)
         // the Listener refuses the address at once, before any handshake
         yield* Effect.scoped(
           Effect.gen(function* () {
@@ -144,8 +141,8 @@ describe("invalid frames after the handshake", () => {
         const refused = yield* Effect.flip(node.network.dial(Endpoint.unsafeMake(from, "9")))
         assert.strictEqual(refused._tag === "DialError" && refused.reason, "Discouraged")
       }
-      assert.strictEqual(node.stats.counters().invalid, invalid.length)
-      assert.strictEqual(node.stats.counters().discouraged, invalid.length)
+      assert.strictEqual(node.probe.stats().invalid, invalid.length)
+      assert.strictEqual(node.probe.stats().discouraged, invalid.length)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -179,13 +176,13 @@ describe("invalid frames after the handshake", () => {
             yield* assertLive(node)
             yield* Fiber.interrupt(flooding)
             // valid traffic is not misbehaviour: the flooder is still connected
-            assert.isTrue(node.store.all().some((p) => p.endpoint.ip === attacker(100)))
+            assert.isTrue((yield* node.network.peers).some((p) => p.endpoint.ip === attacker(100)))
           })
         )
       )
       yield* report("parcel flood", {
         parcelsSent: sent,
-        droppedFromNetwork: node.stats.counters().droppedFromNetwork,
+        droppedFromNetwork: node.probe.stats().droppedFromNetwork,
         rssGrowthMiB: growth.toFixed(1)
       })
       assert.isAbove(sent, 1000)
@@ -193,7 +190,7 @@ describe("invalid frames after the handshake", () => {
       yield* eventually("the flooder gone", node.network.total, (n) => n === 0)
       yield* fdsBackTo(baseline)
       yield* assertRetained(heap, RETAINED_BOUND_MIB)
-      assert.strictEqual(node.stats.counters().misbehaviour.MalformedFrame, 0)
+      assert.strictEqual(node.probe.stats().misbehaviour.MalformedFrame, 0)
     })
   )
 })

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as fc from "fast-check"
 import { NetworkId, Wire } from "@catp2p/p2p"
-import { eventually, TEST_NETWORK } from "../node-support.ts"
+import { eventually, TEST_NETWORK } from "../support/node.ts"
 import {
   assertLive,
   attacker,
@@ -22,7 +22,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 const RSS_BOUND_MIB = 256
 const RETAINED_BOUND_MIB = 8
@@ -80,9 +80,9 @@ describe("garbage before the handshake", () => {
         connections: 2000,
         rssGrowthMiB: growth.toFixed(1),
         retainedMiB: retained.toFixed(2),
-        malformedHandshakes: node.stats.counters().misbehaviour.MalformedHandshake
+        malformedHandshakes: node.probe.stats().misbehaviour.MalformedHandshake
       })
-      assert.isAbove(node.stats.counters().misbehaviour.MalformedHandshake, 500)
+      assert.isAbove(node.probe.stats().misbehaviour.MalformedHandshake, 500)
       assert.isBelow(growth, RSS_BOUND_MIB)
       yield* fdsBackTo(baseline)
       assert.isBelow(retained, RETAINED_BOUND_MIB)
@@ -108,7 +108,7 @@ describe("garbage before the handshake", () => {
       let ip = 0
       for (const version of [9, 10, 11] as const) {
         for (const c of cases) {
-          const before = node.stats.counters().misbehaviour.MalformedHandshake
+          const before = node.probe.stats().misbehaviour.MalformedHandshake
           const hs = {
             network: TEST_NETWORK,
             version,
@@ -131,7 +131,7 @@ describe("garbage before the handshake", () => {
           )
           yield* eventually(
             `${c.name} v${version} counted`,
-            Effect.sync(() => node.stats.counters().misbehaviour.MalformedHandshake - before),
+            Effect.sync(() => node.probe.stats().misbehaviour.MalformedHandshake - before),
             (n) => n === (c.misbehaviour ? 1 : 0),
             "2 seconds"
           )
@@ -148,8 +148,8 @@ describe("garbage before the handshake", () => {
           }
         }
       }
-      assert.isAtLeast(node.stats.counters().refusedDiscouraged, 18)
-      assert.strictEqual(node.store.total, 0)
+      assert.isAtLeast(node.probe.stats().refusedDiscouraged, 18)
+      assert.strictEqual(yield* node.network.total, 0)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })

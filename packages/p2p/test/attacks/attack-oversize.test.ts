@@ -9,7 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber } from "effect"
 import { Parcel } from "@catp2p/p2p"
-import { eventually, receive } from "../node-support.ts"
+import { eventually, receive } from "../support/node.ts"
 import {
   assertLive,
   assertRetained,
@@ -26,7 +26,7 @@ import {
   send,
   startTarget,
   times
-} from "./support.ts"
+} from "../support/attack.ts"
 
 /** Peak RSS growth bound, MiB: the 8 MiB input budget plus garbage, never the claims (GiBs). */
 const RSS_BOUND_MIB = 160
@@ -71,7 +71,7 @@ describe("length-claim attacks", () => {
       )
       yield* report("pre-handshake claims", { connections: 40, rssGrowthMiB: growth.toFixed(1) })
       assert.isBelow(growth, RSS_BOUND_MIB)
-      assert.strictEqual(node.store.total, 0)
+      assert.strictEqual(yield* node.network.total, 0)
       yield* fdsBackTo(baseline)
       yield* assertRetained(heap, RETAINED_BOUND_MIB)
       yield* assertLive(node)
@@ -108,10 +108,10 @@ describe("length-claim attacks", () => {
       // counted as the peers' scopes close, just after their sockets
       yield* eventually(
         "4 misbehaviours counted",
-        Effect.sync(() => node.stats.counters().misbehaviour.FrameTooLarge),
+        Effect.sync(() => node.probe.stats().misbehaviour.FrameTooLarge),
         (n) => n === 4
       )
-      assert.strictEqual(node.stats.counters().discouraged, 4)
+      assert.strictEqual(node.probe.stats().discouraged, 4)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -141,11 +141,11 @@ describe("length-claim attacks", () => {
       )
       yield* eventually(
         "3 stalls counted",
-        Effect.sync(() => node.stats.counters().misbehaviour.StalledFrame),
+        Effect.sync(() => node.probe.stats().misbehaviour.StalledFrame),
         (n) => n === 3
       )
       // a stall may be a bad link: counted, not discouraged
-      assert.strictEqual(node.stats.counters().discouraged, 0)
+      assert.strictEqual(node.probe.stats().discouraged, 0)
       yield* fdsBackTo(baseline)
       yield* assertLive(node)
     })
@@ -178,7 +178,7 @@ describe("length-claim attacks", () => {
           )
         )
       )
-      const budget = node.guard.budget
+      const budget = node.probe.budget
       yield* report("input budget", {
         limitMiB: budget.limit / 1048576,
         peakMiB: (budget.peak / 1048576).toFixed(2),
@@ -212,8 +212,8 @@ describe("length-claim attacks", () => {
       }
       const [got] = yield* Fiber.join(received)
       assert.deepStrictEqual(got?.payload, payload)
-      assert.strictEqual(node.stats.counters().misbehaviour.StalledFrame, 0)
-      assert.strictEqual(node.store.total, 1)
+      assert.strictEqual(node.probe.stats().misbehaviour.StalledFrame, 0)
+      assert.strictEqual(yield* node.network.total, 1)
     })
   )
 })
