@@ -115,7 +115,6 @@ export const start = (
         exit: (code) => Effect.die(new Exited(code)),
         transport: options.transport ?? processHost.transport
       }),
-      Effect.exit,
       Effect.forkScoped
     )
     return {
@@ -126,7 +125,7 @@ export const start = (
       write: (line) => Effect.asVoid(Queue.offer(stdin, line)),
       end: Effect.asVoid(Queue.end(stdin)),
       interrupt: Effect.asVoid(Fiber.interrupt(fiber)),
-      status: Effect.map(Fiber.join(fiber), status)
+      status: Effect.map(Fiber.await(fiber), status)
     }
   })
 
