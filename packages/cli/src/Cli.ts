@@ -7,6 +7,7 @@ import { Console, Effect, Result } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Demo from "./Demo.ts"
 import * as Handshakes from "./Handshakes.ts"
+import { Host } from "./internal/Host.ts"
 import * as Node from "./Node.ts"
 import { version } from "./version.ts"
 
@@ -34,7 +35,7 @@ const demo = Command.make(
       const checked = Demo.options(nodes, duration, json)
       if (Result.isFailure(checked)) {
         yield* Console.error(checked.failure)
-        return yield* Effect.sync(() => process.exit(2))
+        return yield* (yield* Host).exit(2)
       }
       yield* Demo.run(checked.success)
     })

@@ -43,6 +43,7 @@ import {
 } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Chat from "./Chat.ts"
+import { Host } from "./internal/Host.ts"
 import * as NodeOptions from "./NodeOptions.ts"
 import * as Scripting from "./Scripting.ts"
 import * as Status from "./Status.ts"
@@ -92,13 +93,21 @@ export const layer = (
   config: Config.Config,
   telemetry: Telemetry.Options = {}
 ): Layer.Layer<P2PLayer.Services, Transport.TransportError | Telemetry.TelemetryError> =>
+  layerOn(Host.defaultValue().transport, config, telemetry)
+
+/** {@link layer} on a given transport (the command's `Host`: TCP, or the in-memory one in its tests). */
+const layerOn = (
+  transport: Layer.Layer<Transport.Transport>,
+  config: Config.Config,
+  telemetry: Telemetry.Options
+): Layer.Layer<P2PLayer.Services, Transport.TransportError | Telemetry.TelemetryError> =>
   telemetry.metrics === undefined && telemetry.console !== true && telemetry.otlp === undefined
-    ? P2PLayer.layer(config)
+    ? P2PLayer.layerWith(config, transport)
     : // the tracer is provided to the node's layer, so the node's own work is traced
       // one node per process: Go's series without a `node` label, as Go serves them
-      P2PLayer.layer(config, { metrics: telemetry.metrics === undefined ? false : { node: false } }).pipe(
-        Layer.provide(Telemetry.layer({ serviceName: "catp2p", ...telemetry }))
-      )
+      P2PLayer.layerWith(config, transport, {
+        metrics: telemetry.metrics === undefined ? false : { node: false }
+      }).pipe(Layer.provide(Telemetry.layer({ serviceName: "catp2p", ...telemetry })))
 
 const WILDCARD = new Set(["", "0.0.0.0", "::", "[::]"])
 
@@ -150,7 +159,8 @@ export const program = (
 ): Effect.Effect<void, Transport.TransportError | Telemetry.TelemetryError, Stdio.Stdio> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const context = yield* Layer.build(layer(options.config, options.telemetry))
+      const { transport } = yield* Host
+      const context = yield* Layer.build(layerOn(transport, options.config, options.telemetry ?? {}))
       const network = Context.get(context, Network.Network)
       const { host, hash } = identity(options.config, network)
       const lines = yield* stdinLines
@@ -178,8 +188,8 @@ export const program = (
     })
   ).pipe(Effect.provideService(References.LogToStderr, true))
 
-/** Exits the process; `process.exit` flushes stdout and stderr on pipes and files (synchronous there). */
-const exit = (code: number) => Effect.sync(() => process.exit(code))
+/** Ends the command with an exit status (the process's, see `Host`). */
+const exit = (code: number) => Host.use((host) => host.exit(code))
 
 /**
  * A second SIGINT/SIGTERM exits at once (130); after the first one, a
@@ -237,7 +247,7 @@ export const configure = Effect.fnUntraced(function* (
   json: boolean
 ) {
   const file = Option.isSome(configPath) ? yield* Effect.result(readConfigFile(configPath.value)) : undefined
-  const env = yield* Effect.sync(() => ({ ...process.env }))
+  const env = yield* (yield* Host).env
   const resolved =
     file !== undefined && Result.isFailure(file)
       ? Result.fail([file.failure])

@@ -1,95 +1,18 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createInterface } from "node:readline"
-import { fileURLToPath } from "node:url"
 import { Endpoint } from "@catp2p/p2p"
 import { PeerFiles } from "@catp2p/p2p/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Schedule } from "effect"
+import { ask, type Event, event, memoryNetwork, start, waitFor } from "./support/InProcess.ts"
 
-// Real `catp2p node` processes, spawned with the Node that runs vitest, on 127.0.0.1 with free ports.
-
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-
-type Event = Record<string, unknown> & { readonly event: string }
-
-interface Proc {
-  readonly name: string
-  readonly child: ChildProcessWithoutNullStreams
-  /** stdout, line by line */
-  readonly lines: Array<string>
-  /** stdout lines that are JSON events */
-  readonly events: Array<Event>
-  readonly stderr: Array<string>
-}
-
-const spawnNode = (name: string, args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(
-    Effect.sync((): Proc => {
-      const child = spawn(process.execPath, ["--conditions=@catp2p/source", bin, "node", ...args], {
-        stdio: ["pipe", "pipe", "pipe"]
-      })
-      const proc: Proc = { name, child, lines: [], events: [], stderr: [] }
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        proc.lines.push(line)
-        if (line.startsWith("{")) proc.events.push(JSON.parse(line) as Event)
-      })
-      createInterface({ input: child.stderr }).on("line", (line) => proc.stderr.push(line))
-      child.stdin.on("error", () => {}) // a node that exited closes its stdin
-      return proc
-    }),
-    (p) =>
-      Effect.sync(() => {
-        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
-      })
-  )
+// `catp2p node` run in this process (support/InProcess.ts), its nodes on the in-memory transport;
+// the same over TCP in real processes, with signals, in node-process.test.ts.
 
 const DEADLINE: Duration.Input = "20 seconds"
-
-/** Waits (bounded) until `find` returns something. */
-const waitFor = <A>(p: Proc, what: string, find: () => A | undefined) =>
-  Effect.suspend(() => {
-    const found = find()
-    return found === undefined ? Effect.fail("not yet") : Effect.succeed(found)
-  }).pipe(
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.timeoutOrElse({
-      duration: DEADLINE,
-      orElse: () =>
-        Effect.die(
-          new Error(
-            `${p.name}: no ${what} within ${DEADLINE}\nstdout:\n${p.lines.join("\n")}\nstderr:\n${p.stderr.join("\n")}`
-          )
-        )
-    })
-  )
-
-/** The first event from index `from` on that is `kind` and matches. */
-const event = (p: Proc, kind: string, matches: (e: Event) => boolean = () => true, from = 0) =>
-  waitFor(p, `${kind} event`, () => p.events.slice(from).find((e) => e.event === kind && matches(e)))
-
-/** Sends a command line; returns the index of the next event, to wait for its answer. */
-const command = (p: Proc, line: string) =>
-  Effect.sync(() => {
-    const at = p.events.length
-    p.child.stdin.write(`${line}\n`)
-    return at
-  })
-
-/** Sends a command and waits for the first `kind` event after it. */
-const ask = (p: Proc, line: string, kind: string) =>
-  Effect.flatMap(command(p, line), (at) => event(p, kind, () => true, at))
-
-const exitCode = (p: Proc) =>
-  waitFor(p, "exit", () =>
-    p.child.exitCode !== null || p.child.signalCode !== null
-      ? { code: p.child.exitCode, signal: p.child.signalCode }
-      : undefined
-  )
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
@@ -124,16 +47,19 @@ type Ready = Event & { readonly port: number; readonly hash: string }
 
 describe("catp2p node --json: the scripting interface", () => {
   it.live(
-    "two nodes: ready, peers, send to a peer hash and broadcast, peerlist, stats, errors, SIGTERM with a peer file, quit",
+    "two nodes: ready, peers, send to a peer hash and broadcast, peerlist, stats, errors, interrupted with a peer file, quit",
     () =>
       Effect.gen(function* () {
         const dir = yield* tempDir
         const peerFile = join(dir, "peers.json")
-        const A = yield* spawnNode("A", ["--json", ...local("A"), "--peer-cache-file", peerFile])
+        const transport = yield* memoryNetwork
+        const A = yield* start("A", ["node", "--json", ...local("A"), "--peer-cache-file", peerFile], { transport })
         const readyA = (yield* event(A, "ready")) as Ready
         assert.isAbove(readyA.port, 0)
         assert.strictEqual(readyA.hash, `127.0.0.1:${readyA.port} ${readyA.nodeId}`)
-        const B = yield* spawnNode("B", ["--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`])
+        const B = yield* start("B", ["node", "--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`], {
+          transport
+        })
         const readyB = (yield* event(B, "ready")) as Ready
 
         // peers, every second: B dialed A
@@ -153,7 +79,7 @@ describe("catp2p node --json: the scripting interface", () => {
 
         // broadcast the other way
         const wide = randomBytes(5)
-        yield* command(A, `send broadcast ${hex(wide)}`)
+        assert.deepInclude(yield* ask(A, `send broadcast ${hex(wide)}`, "sent"), { to: "broadcast", len: 5, peers: 1 })
         const back = yield* event(B, "recv", (e) => e.sha256 === sha256(wide))
         assert.deepStrictEqual(back, { event: "recv", from: readyA.hash, len: 5, sha256: sha256(wide) })
 
@@ -173,11 +99,10 @@ describe("catp2p node --json: the scripting interface", () => {
         assert.strictEqual((yield* ask(A, "send 127.0.0.1:9 0000000a 00", "error")).reason, "UnknownPeer")
         assert.strictEqual((yield* ask(A, "send", "error")).reason, "BadArguments")
         assert.deepStrictEqual((yield* ask(A, "peers", "peerlist")).peers, [readyB.hash])
-        assert.strictEqual(A.child.exitCode, null)
 
-        // SIGTERM: the node's scope closes, the peer file is written, exit 0
-        A.child.kill("SIGTERM")
-        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+        // interrupted, as the runtime does on SIGINT/SIGTERM: the node's scope closes, the peer file is written, exit 0
+        yield* A.interrupt
+        assert.strictEqual(yield* A.status, 0)
         assert.isTrue(existsSync(peerFile))
         const text = readFileSync(peerFile, "utf8")
         JSON.parse(text)
@@ -188,36 +113,42 @@ describe("catp2p node --json: the scripting interface", () => {
         }
 
         // quit: exit 0
-        yield* command(B, "quit")
-        assert.deepStrictEqual(yield* exitCode(B), { code: 0, signal: null })
+        yield* B.write("quit")
+        assert.strictEqual(yield* B.status, 0)
       }),
     { timeout: 90_000 }
   )
 
   it.live(
-    "--chat: typed lines are broadcast, received parcels printed; SIGINT exits 0",
+    "--chat: typed lines are broadcast, received parcels printed; interrupted or at the end of stdin, exit 0",
     () =>
       Effect.gen(function* () {
-        const A = yield* spawnNode("A", ["--json", ...local("A")])
+        const transport = yield* memoryNetwork
+        const A = yield* start("A", ["node", "--json", ...local("A")], { transport })
         const readyA = (yield* event(A, "ready")) as Ready
-        const C = yield* spawnNode("C", ["--chat", "--quiet", ...local("C"), "--special", `127.0.0.1:${readyA.port}`])
-        const banner = yield* waitFor(C, "banner", () => C.lines.find((l) => l.startsWith("catp2p node ")))
+        const C = yield* start(
+          "C",
+          ["node", "--chat", "--quiet", ...local("C"), "--special", `127.0.0.1:${readyA.port}`],
+          { transport }
+        )
+        const banner = yield* waitFor(C, "banner", () => C.stdout.find((l) => l.startsWith("catp2p node ")))
         const hashC = /^catp2p node (.+ [0-9a-f]{8}): listening/.exec(banner)?.[1]
         assert.isString(hashC, banner)
         yield* event(A, "peers", (e) => e.total === 1)
 
-        C.child.stdin.write("hello there\n")
+        yield* C.write("hello there")
         const text = new TextEncoder().encode("hello there")
         const got = yield* event(A, "recv")
         assert.deepStrictEqual(got, { event: "recv", from: hashC, len: text.length, sha256: sha256(text) })
 
-        yield* command(A, `send ${hashC} ${hex(new TextEncoder().encode("hi from A"))}`)
-        yield* waitFor(C, "chat line", () => C.lines.find((l) => l === `<${readyA.hash}> hi from A`))
+        yield* A.write(`send ${hashC} ${hex(new TextEncoder().encode("hi from A\u0007"))}`)
+        // control characters are shown as ?: a peer cannot drive the terminal
+        yield* waitFor(C, "chat line", () => C.stdout.find((l) => l === `<${readyA.hash}> hi from A?`))
 
-        C.child.kill("SIGINT")
-        assert.deepStrictEqual(yield* exitCode(C), { code: 0, signal: null })
-        A.child.stdin.end() // the end of stdin shuts the node down too
-        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+        yield* C.interrupt
+        assert.strictEqual(yield* C.status, 0)
+        yield* A.end // the end of stdin shuts the node down too
+        assert.strictEqual(yield* A.status, 0)
       }),
     { timeout: 90_000 }
   )
@@ -227,9 +158,12 @@ describe("catp2p node --json: the scripting interface", () => {
     () =>
       Effect.gen(function* () {
         const port = yield* freePort
-        const A = yield* spawnNode("A", ["--json", ...local("A"), "--metrics", `127.0.0.1:${port}`])
+        const transport = yield* memoryNetwork
+        const A = yield* start("A", ["node", "--json", ...local("A"), "--metrics", `127.0.0.1:${port}`], { transport })
         const readyA = (yield* event(A, "ready")) as Ready
-        const B = yield* spawnNode("B", ["--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`])
+        const B = yield* start("B", ["node", "--json", ...local("B"), "--special", `127.0.0.1:${readyA.port}`], {
+          transport
+        })
         yield* event(B, "ready")
         yield* event(A, "peers", (e) => e.total === 1)
         // Go's series carry no label: `name value`
@@ -243,7 +177,7 @@ describe("catp2p node --json: the scripting interface", () => {
             Effect.retry(Schedule.spaced("200 millis")),
             Effect.timeout(DEADLINE)
           )
-        yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
+        yield* B.write(`send broadcast ${hex(randomBytes(64))}`)
         const before = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received") >= 1)
 
         // Go's instruments (github.com/whosoup/factom-p2p, prometheus.go at 3cfdb9b, `_setup`):
@@ -275,12 +209,12 @@ describe("catp2p node --json: the scripting interface", () => {
         assert.strictEqual(value(before, "factomd_p2p_peers_online"), 1)
         assert.strictEqual(value(before, "factomd_p2p_peers_incoming"), 1)
 
-        for (let i = 0; i < 3; i++) yield* command(B, `send broadcast ${hex(randomBytes(64))}`)
+        for (let i = 0; i < 3; i++) yield* B.write(`send broadcast ${hex(randomBytes(64))}`)
         const received = value(before, "factomd_p2p_messages_received")
         const after = yield* scrapeUntil((t) => value(t, "factomd_p2p_messages_received") >= received + 3)
         assert.isAbove(value(after, "factomd_p2p_parcels_received"), value(before, "factomd_p2p_parcels_received"))
-        yield* command(A, "quit")
-        assert.deepStrictEqual(yield* exitCode(A), { code: 0, signal: null })
+        yield* A.write("quit")
+        assert.strictEqual(yield* A.status, 0)
       }),
     { timeout: 90_000 }
   )

@@ -1,16 +1,15 @@
-import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Config, ConfigText, NetworkId } from "@catp2p/p2p"
-import { Duration, Result } from "effect"
+import { assert, it as effect } from "@effect/vitest"
+import { Duration, Effect, Result } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import * as NodeOptions from "../src/NodeOptions.ts"
 import * as Scripting from "../src/Scripting.ts"
 import * as Status from "../src/Status.ts"
+import { memoryNetwork, run } from "./support/InProcess.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "catp2p-node-test-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -32,31 +31,6 @@ const problems = (inputs: Partial<NodeOptions.Inputs>) => {
   if (Result.isSuccess(r)) throw new Error("expected a configuration error")
   return r.failure
 }
-
-interface Run {
-  readonly status: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs `catp2p node ...` with a closed stdin (a bad configuration ends it at once); killed after 30 s. */
-const catp2p = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<Run> =>
-  new Promise((done) => {
-    const child = spawn(process.execPath, ["--conditions=@catp2p/source", bin, "node", ...args], {
-      env: { ...process.env, ...env },
-      timeout: 30_000
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8")
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8")
-    })
-    child.stdin.end()
-    child.on("close", (status) => done({ status, stdout, stderr }))
-  })
 
 describe("naming: flags and environment variables come from Config.fields", () => {
   it("splits camelCase field names into words", () => {
@@ -213,8 +187,8 @@ describe("configuration errors name the field and where its value came from", ()
   })
 })
 
-// spawned processes, a few at a time
-describe.concurrent("catp2p node: configuration errors exit with status 2", () => {
+// the command in this process (support/InProcess.ts): its exit status, stdout and stderr as the shell would see them
+describe("catp2p node: configuration errors exit with status 2", () => {
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, Record<string, string>, ReadonlyArray<string>]> =
     [
       ["bad flag value", ["--target-peers", "lots"], {}, ["--target-peers", "targetPeers", "non-negative integer"]],
@@ -241,69 +215,73 @@ describe.concurrent("catp2p node: configuration errors exit with status 2", () =
       ]
     ]
   for (const [name, args, env, expected] of cases) {
-    it(name, ({ expect }) =>
-      catp2p(args, env).then((r) => {
-        expect(r.status, r.stderr).toBe(2)
-        for (const text of expected) expect(r.stderr).toContain(text)
-        expect(r.stdout).toBe("")
+    effect.live(name, () =>
+      Effect.gen(function* () {
+        const r = yield* run(["node", ...args], { env })
+        assert.strictEqual(r.status, 2, r.stderr)
+        for (const text of expected) assert.include(r.stderr, text)
+        assert.strictEqual(r.stdout, "")
       })
     )
   }
 
-  it("--json also reports the problem as an error event on stdout", ({ expect }) =>
-    catp2p(["--json", "--fanout", "0"]).then((r) => {
-      expect(r.status).toBe(2)
-      const event = JSON.parse(r.stdout.trim()) as Record<string, unknown>
-      expect(event).toMatchObject({ event: "error", reason: "ConfigError", field: "fanout" })
-    }))
+  effect.live("--json also reports the problem as an error event on stdout", () =>
+    Effect.gen(function* () {
+      const r = yield* run(["node", "--json", "--fanout", "0"])
+      assert.strictEqual(r.status, 2)
+      assert.lengthOf(r.events, 1)
+      assert.deepInclude(r.events[0], { event: "error", reason: "ConfigError", field: "fanout" })
+    })
+  )
+
+  effect.live("the process environment is where the variables come from", () =>
+    Effect.gen(function* () {
+      const r = yield* run(["node", "--json", "--listen-port", "0"], { env: { CATP2P_FANOUT: "0" } })
+      assert.strictEqual(r.status, 2)
+      assert.include(r.stderr, "CATP2P_FANOUT (fanout)")
+    })
+  )
 })
 
-describe("catp2p node --json end to end: precedence and the end of stdin", () => {
-  it("flag > env > file > default, as the running node reports its configuration", () => {
-    const f = file(
-      JSON.stringify({ nodeId: 1, fanout: 5, roundTime: "1m", network: "TestNet", bindIp: "127.0.0.1", listenPort: 0 })
-    )
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--conditions=@catp2p/source",
-        bin,
-        "node",
-        "--json",
-        "--config",
-        f.path,
-        "--node-id",
-        "3",
-        "--special",
-        "127.0.0.9"
-      ],
-      {
-        encoding: "utf8",
-        timeout: 30_000,
-        input: "config\n", // then stdin ends: the node shuts down and exits 0
-        env: { ...process.env, CATP2P_NODE_ID: "2", CATP2P_FANOUT: "6", CATP2P_SPECIAL: "127.0.0.8:1" }
-      }
-    )
-    expect(r.status, r.stderr).toBe(0)
-    const events = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-    const ready = events.find((e) => e.event === "ready")!
-    expect(ready.nodeId).toBe("00000003") // flag over env over file
-    expect(ready.hash).toBe(`127.0.0.1:${ready.port} 00000003`)
-    expect(ready.port).toBeGreaterThan(0)
-    const { config } = events.find((e) => e.event === "config") as { config: Record<string, unknown> }
-    expect(config).toMatchObject({
-      nodeId: 3, // flag
-      fanout: 6, // env over file
-      roundTime: "1m", // file
-      network: "TestNet", // file
-      special: "127.0.0.9", // flag over env
-      targetPeers: 32, // default
-      peerResendFilter: true // default
+describe("catp2p node --json: precedence and the end of stdin", () => {
+  effect.live("flag > env > file > default, as the running node reports its configuration", () =>
+    Effect.gen(function* () {
+      const f = file(
+        JSON.stringify({
+          nodeId: 1,
+          fanout: 5,
+          roundTime: "1m",
+          network: "TestNet",
+          bindIp: "127.0.0.1",
+          listenPort: 0
+        })
+      )
+      const r = yield* run(["node", "--json", "--config", f.path, "--node-id", "3", "--special", "127.0.0.9"], {
+        env: { CATP2P_NODE_ID: "2", CATP2P_FANOUT: "6", CATP2P_SPECIAL: "127.0.0.8:1" },
+        transport: yield* memoryNetwork,
+        stdin: ["config"] // then stdin ends: the node shuts down and exits 0
+      })
+      assert.strictEqual(r.status, 0, r.stderr)
+      assert.deepStrictEqual(
+        r.events.map((e) => e.event).filter((e) => e !== "peers"),
+        ["ready", "config"]
+      )
+      const ready = r.events.find((e) => e.event === "ready")!
+      assert.strictEqual(ready.nodeId, "00000003") // flag over env over file
+      assert.isAbove(ready.port as number, 0)
+      assert.strictEqual(ready.hash, `127.0.0.1:${ready.port} 00000003`)
+      const { config } = r.events.find((e) => e.event === "config") as unknown as { config: Record<string, unknown> }
+      assert.deepInclude(config, {
+        nodeId: 3, // flag
+        fanout: 6, // env over file
+        roundTime: "1m", // file
+        network: "TestNet", // file
+        special: "127.0.0.9", // flag over env
+        targetPeers: 32, // default
+        peerResendFilter: true // default
+      })
     })
-  })
+  )
 })
 
 describe("the scripting commands", () => {
