@@ -69,6 +69,7 @@
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0
+ * @module
  */
 import { Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
 import { Inbox } from "./internal/node/Inbox.ts"
@@ -82,6 +83,7 @@ import { SIZE_BOUNDARIES_KIB } from "./internal/stats/Traffic.ts"
 /**
  * The metric names (Effect metric ids), by Go field.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const names = {
@@ -228,6 +230,7 @@ const help: Record<keyof typeof names, string> = {
  * One node's instruments: Go's as gauges and the histogram, catp2p's own as
  * counters; every series carries `{ node }` unless created without one.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Instruments {
@@ -240,6 +243,7 @@ export interface Instruments {
  * Creates the instruments of the node named `node`, or Go's unlabeled ones
  * for `false` (they hold no state: the series live in the `MetricRegistry`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const instruments = (node: string | false): Instruments => {
@@ -259,6 +263,7 @@ export const instruments = (node: string | false): Instruments => {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -273,6 +278,7 @@ export interface Options {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export interface MetricsService {
@@ -290,6 +296,7 @@ export interface MetricsService {
  * lives, and removes the series when it closes; if false, it registers and
  * samples nothing (Go: no instruments unless `EnablePrometheus`).
  *
+ * @category services
  * @since 0.1.0
  */
 export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p/p2p/Metrics") {

@@ -16,6 +16,7 @@
  * Effect.runFork(program.pipe(Effect.provide(P2PLayer.layer(config))))
  * ```
  * @since 0.1.0
+ * @module
  */
 import { Clock, Context, Duration, Effect, Layer, Result, type Scope, type Stream } from "effect"
 import { Bans } from "./internal/guard/Bans.ts"
@@ -48,6 +49,7 @@ export {
  * A summary of the node (Go: `Info`): rates are per second, summed over
  * peers. Read from the node's statistics snapshot, as `Metrics` is.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Info {
@@ -72,6 +74,7 @@ export interface Info {
  * Receives the metrics of every connected peer, by hash, about once a second
  * (Go: the function given to `SetMetricsHook`).
  *
+ * @category models
  * @since 0.1.0
  */
 export type MetricsHook = (metrics: ReadonlyMap<string, PeerMetrics>) => Effect.Effect<void>
@@ -79,11 +82,13 @@ export type MetricsHook = (metrics: ReadonlyMap<string, PeerMetrics>) => Effect.
 /**
  * How often the metrics hook is called.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const METRICS_HOOK_INTERVAL: Duration.Duration = Duration.seconds(1)
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export interface NetworkService {
@@ -146,6 +151,7 @@ export interface NetworkService {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class Network extends Context.Service<Network, NetworkService>()("@catp2p/p2p/Network") {
@@ -247,6 +253,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
  * Sets the metrics hook of the node provided by the environment (see
  * `NetworkService.setMetricsHook`).
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<void, never, Network> =>
@@ -259,6 +266,7 @@ export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<voi
  * Runs the node provided by the environment until interrupted:
  * `Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))`.
  *
+ * @category running
  * @since 0.1.0
  */
 export const run: Effect.Effect<never, never, Network> = Effect.gen(function* () {

@@ -20,6 +20,7 @@
  * accepted at once.
  *
  * @since 0.1.0
+ * @module
  */
 
 import * as Net from "node:net"
@@ -36,6 +37,7 @@ import { Transport, TransportError } from "./Transport.ts"
 /**
  * Options of the TCP transport.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface TcpTransportOptions {
@@ -268,6 +270,7 @@ const listenWith = (linger: number): Transport["Service"]["listen"] =>
 /**
  * A TCP `Transport` with the given options.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: TcpTransportOptions = {}): Transport["Service"] => {
@@ -280,6 +283,7 @@ export const make = (options: TcpTransportOptions = {}): Transport["Service"] =>
 /**
  * The TCP `Transport` with custom options.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> =>
@@ -288,6 +292,7 @@ export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> 
 /**
  * The TCP `Transport` (default options).
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make())
@@ -295,6 +300,7 @@ export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make())
 /**
  * The module's constructors as one value, for `import { TcpTransport }`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const TcpTransport = { make, layer, layerWith } as const

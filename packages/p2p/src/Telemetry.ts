@@ -31,6 +31,7 @@
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0
+ * @module
  */
 import * as Http from "node:http"
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base"
@@ -53,6 +54,7 @@ const prometheusModules = Effect.promise(() =>
 /**
  * A telemetry setting that does not work: a bad `host:port`, a port in use.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TelemetryError extends Schema.TaggedError<TelemetryError>()("TelemetryError", {
@@ -62,6 +64,7 @@ export class TelemetryError extends Schema.TaggedError<TelemetryError>()("Teleme
 /**
  * Where an endpoint listens.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface HostPort {
@@ -72,6 +75,7 @@ export interface HostPort {
 /**
  * Parses `host:port`, `[ipv6]:port`, `:port` or `port` (host `127.0.0.1`).
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseHostPort = (raw: string): Result.Result<HostPort, TelemetryError> => {
@@ -87,6 +91,7 @@ export const parseHostPort = (raw: string): Result.Result<HostPort, TelemetryErr
 /**
  * Where the Prometheus endpoint listens (the bound port when 0 was asked).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PrometheusEndpointInfo extends HostPort {
@@ -95,6 +100,7 @@ export interface PrometheusEndpointInfo extends HostPort {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class PrometheusEndpoint extends Context.Service<PrometheusEndpoint, PrometheusEndpointInfo>()(
@@ -102,6 +108,7 @@ export class PrometheusEndpoint extends Context.Service<PrometheusEndpoint, Prom
 ) {}
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface PrometheusOptions extends HostPort {
@@ -138,6 +145,7 @@ const close = (server: Http.Server) =>
  * No `target_info` or scope series or labels are added; the exporter writes
  * a `# UNIT name 1` comment per metric, which Prometheus's text parser skips.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEndpoint, TelemetryError> =>
@@ -170,6 +178,7 @@ export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEn
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface TracingOptions {
@@ -184,6 +193,7 @@ export interface TracingOptions {
  * `exporters` (e.g. `InMemorySpanExporter` in tests); the spans still queued
  * are flushed when the layer closes.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const tracing = (
@@ -209,6 +219,7 @@ export const tracing = (
 /**
  * Traces printed to the console (stdout) as spans end.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const consoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
@@ -219,6 +230,7 @@ export const consoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Lay
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface OtlpOptions extends TracingOptions {
@@ -231,6 +243,7 @@ export interface OtlpOptions extends TracingOptions {
  * Traces sent to an OpenTelemetry collector over OTLP/HTTP (JSON/protobuf as
  * the exporter chooses), in batches.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
@@ -247,6 +260,7 @@ export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -264,6 +278,7 @@ export interface Options {
  * 127.0.0.1:9100`): the Prometheus endpoint if `metrics` is set, a tracer if
  * `console` or `otlp` is; an empty layer otherwise.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<never, TelemetryError> => {

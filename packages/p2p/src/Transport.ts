@@ -9,6 +9,7 @@
  * connection (both directions) and releases everything it holds.
  *
  * @since 0.1.0
+ * @module
  */
 import type { Duration, Effect, Scope } from "effect"
 import { Context, Schema } from "effect"
@@ -19,6 +20,7 @@ import { Context, Schema } from "effect"
  * as `a.b.c.d`, never IPv4-mapped IPv6); to `listen`, `""` means every
  * interface (IPv4 and IPv6).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Address {
@@ -29,6 +31,7 @@ export interface Address {
 /**
  * An open, bidirectional byte connection.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Connection {
@@ -53,6 +56,7 @@ export interface Connection {
 /**
  * A listening server.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Server {
@@ -65,6 +69,7 @@ export interface Server {
  * `connect`; `Closed` from `read` after the peer closed; `AddressInUse` from
  * `listen`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
@@ -73,6 +78,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 }) {}
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class Transport extends Context.Service<

@@ -24,6 +24,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import { Context, Effect, Layer, Scope } from "effect"
 import type { Address, Connection, Server } from "../Transport.ts"
@@ -32,6 +33,7 @@ import { Transport, TransportError } from "../Transport.ts"
 /**
  * Options of an in-memory network.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface NetworkOptions {
@@ -123,6 +125,7 @@ const FIRST_EPHEMERAL = 49152
  * counters for tests. Share one between the transports of every node that
  * must reach the others.
  *
+ * @category models
  * @since 0.1.0
  */
 export class Network {
@@ -363,6 +366,7 @@ const listenWith = (network: Network, host: string): Transport["Service"]["liste
 /**
  * A fresh, empty network.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeNetwork = (options?: NetworkOptions): Effect.Effect<Network> => Effect.sync(() => new Network(options))
@@ -372,6 +376,7 @@ export const makeNetwork = (options?: NetworkOptions): Effect.Effect<Network> =>
  * `host` (unless `bindHost` says otherwise), and listening on a wildcard host
  * (`""`, `"0.0.0.0"`, `"::"`) listens on `host`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (network: Network, host = "127.0.0.1"): Transport["Service"] =>
@@ -380,6 +385,7 @@ export const make = (network: Network, host = "127.0.0.1"): Transport["Service"]
 /**
  * The network shared by the nodes of a simulation.
  *
+ * @category services
  * @since 0.1.0
  */
 export class MemoryNetwork extends Context.Service<MemoryNetwork, Network>()("@catp2p/p2p/MemoryNetwork") {
@@ -393,6 +399,7 @@ export class MemoryNetwork extends Context.Service<MemoryNetwork, Network>()("@c
 /**
  * The `Transport` of the node at `host` on the given network.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerHost = (network: Network, host: string): Layer.Layer<Transport> =>
@@ -401,6 +408,7 @@ export const layerHost = (network: Network, host: string): Layer.Layer<Transport
 /**
  * The `Transport` of the node at `host` on the `MemoryNetwork` service.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerNetworkHost = (host: string): Layer.Layer<Transport, never, MemoryNetwork> =>
@@ -414,6 +422,7 @@ export const layerNetworkHost = (host: string): Layer.Layer<Transport, never, Me
  * given the same built layer share it (and that host, so they need distinct
  * ports); for distinct hosts use `layerHost` or `layerNetworkHost`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make(new Network()))
@@ -421,6 +430,7 @@ export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make(ne
 /**
  * The module's constructors as one value, for `import { MemoryTransport }`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const MemoryTransport = { make, makeNetwork, layer, layerHost, layerNetworkHost, MemoryNetwork } as const

@@ -2,6 +2,7 @@
  * The wire protocols 9, 10 and 11 and the handshake negotiation.
  *
  * @since 0.1.0
+ * @module
  */
 export * as ByteQueue from "./ByteQueue.ts"
 export * as Codec from "./Codec.ts"
