@@ -25,6 +25,19 @@
  * `frameProgressWindow`, `maxPendingHandshakes`, `maxPendingHandshakesPerIp`,
  * `discourageTime`. Their Go names in {@link fields} are what Go would call them.
  *
+ * @example
+ * ```ts
+ * import { Config, NetworkId } from "@catp2p/p2p"
+ * import { Result } from "effect"
+ *
+ * // from values: Go's defaults for every field not given, then Go's checks
+ * const config = Config.make({ network: NetworkId.TestNet, listenPort: "8110", targetPeers: 8 })
+ * if (Result.isFailure(config)) console.error(config.failure.message) // names the field
+ *
+ * // from text (a config file, flags, environment variables)
+ * const fromFile = Config.decode({ network: "TestNet", peerShareTime: "5m", special: "10.0.0.1:8108" })
+ * ```
+ *
  * @since 0.1.0
  * @module
  */

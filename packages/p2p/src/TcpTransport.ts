@@ -19,6 +19,16 @@
  * what was written). Closing a server's scope destroys every socket it
  * accepted at once.
  *
+ * @example
+ * ```ts
+ * import { Config, P2PLayer, TcpTransport } from "@catp2p/p2p"
+ * import { Result } from "effect"
+ *
+ * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
+ * // P2PLayer.layer(config) uses TcpTransport.layer; to set its options:
+ * const node = P2PLayer.layerWith(config, TcpTransport.layerWith({ lingerTimeout: "2 seconds" }))
+ * ```
+ *
  * @since 0.1.0
  * @module
  */

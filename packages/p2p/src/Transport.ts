@@ -8,6 +8,23 @@
  * Every connection lives in a `Scope`: closing the scope closes the
  * connection (both directions) and releases everything it holds.
  *
+ * @example
+ * ```ts
+ * import { Transport } from "@catp2p/p2p"
+ * import { Effect } from "effect"
+ *
+ * // what a node does with its transport: listen, connect, write, read
+ * const echo = Effect.gen(function* () {
+ *   const transport = yield* Transport.Transport
+ *   const server = yield* transport.listen({ host: "127.0.0.1", port: 0 }, (connection) =>
+ *     Effect.ignore(Effect.forever(Effect.flatMap(connection.read, (chunks) => connection.write(chunks))))
+ *   )
+ *   const connection = yield* transport.connect(server.address, { timeout: "5 seconds" })
+ *   yield* connection.write([new TextEncoder().encode("ping")])
+ *   return yield* connection.read
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @module
  */

@@ -17,10 +17,16 @@
  *
  * @example
  * ```ts
+ * import { MemoryTransport } from "@catp2p/p2p/testing"
+ * import { Effect } from "effect"
+ *
  * // one network, one host per node
- * const network = yield* MemoryTransport.makeNetwork()
- * const nodeA = MemoryTransport.layerHost(network, "10.0.0.1") // a Layer<Transport>
- * const nodeB = MemoryTransport.layerHost(network, "10.0.0.2")
+ * const transports = Effect.gen(function* () {
+ *   const network = yield* MemoryTransport.makeNetwork()
+ *   const nodeA = MemoryTransport.layerHost(network, "10.0.0.1") // a Layer<Transport>
+ *   const nodeB = MemoryTransport.layerHost(network, "10.0.0.2")
+ *   return [nodeA, nodeB] as const
+ * })
  * ```
  *
  * @since 0.1.0

@@ -7,6 +7,17 @@
  * Every node is a real node (`P2PLayer.layerWith`) on its own host
  * `10.x.y.z:8108`; node 0 is the seed of all the others.
  *
+ * @example
+ * ```ts
+ * import { Simulation } from "@catp2p/p2p/testing"
+ * import { Effect } from "effect"
+ *
+ * // 100 nodes from one seed until each has its peers, then 3 CAT rounds
+ * const report = Simulation.run({ nodes: 100, rounds: 3, seed: 42 }).pipe(
+ *   Effect.tap((report) => Effect.log(`converged after ${report.convergedAfterSeconds} simulated s`))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @module
  */
