@@ -172,7 +172,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
       const dialer = yield* Dialer
       const listener = yield* Listener
 
-      const ban = Effect.fnUntraced(function* (hash: string) {
+      const ban = Effect.fn("Network.ban")(function* (hash: string) {
         const peer = store.get(hash)
         if (peer === undefined) return
         const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(config.manualBan)
@@ -191,7 +191,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
           upload: s.byteRateUp,
           dropped: s.dropped
         }
-      })
+      }).pipe(Effect.withSpan("Network.info"))
 
       const peerMetrics = Effect.sync(
         (): ReadonlyMap<string, PeerMetrics> => new Map(store.all().map((p) => [p.hash, p.metrics()]))
@@ -226,22 +226,24 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         send: router.route,
         sendBlocking: router.routeBlocking,
         messages: inbox.messages,
-        subscribe: inbox.subscribe,
+        subscribe: inbox.subscribe.pipe(Effect.withSpan("Network.subscribe")),
         total: Effect.sync(() => store.total),
         info,
         peerMetrics,
         setMetricsHook,
-        peers: Effect.sync(() => store.all().map(view)),
-        dial: (endpoint) => Effect.map(dialer.dial(endpoint), view),
+        peers: Effect.sync(() => store.all().map(view)).pipe(Effect.withSpan("Network.peers")),
+        dial: Effect.fn("Network.dial")(function* (endpoint: Endpoint.Endpoint) {
+          return view(yield* dialer.dial(endpoint))
+        }),
         ban,
-        disconnect: (hash) => Effect.suspend(() => store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void),
-        setSpecial: (raw) =>
-          Effect.suspend(() => {
-            const parsed = Specials.parse(raw)
-            if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
-            specials.set(parsed.success)
-            return Effect.void
-          }),
+        disconnect: Effect.fn("Network.disconnect")(function* (hash: string) {
+          yield* store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void
+        }),
+        setSpecial: Effect.fn("Network.setSpecial")(function* (raw: string) {
+          const parsed = Specials.parse(raw)
+          if (Result.isFailure(parsed)) return yield* parsed.failure
+          specials.set(parsed.success)
+        }),
         rounds: Effect.sync(() => stats.counters().rounds),
         run: Effect.never
       })
