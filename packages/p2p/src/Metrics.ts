@@ -16,7 +16,7 @@
  * the traffic counters the readers and writers bump), and a fiber reads its
  * snapshot once a second (`Clock`-driven, so it follows `TestClock`) and
  * sets the gauges; `Network.info` reads the same snapshot. A new metric is a
- * field of the snapshot and its line here (`names`, `help`, its source). Export them with `Telemetry` (e.g. `Telemetry.prometheus`).
+ * field of the snapshot and its line here (`names`, `help`, its source). Export them with `Telemetry` (e.g. `Telemetry.layerPrometheus`).
  *
  * Enable them with `P2PLayer.layer(config, { metrics: true })`, or add
  * `Metrics.layer()` to a node's layer yourself.
@@ -63,7 +63,7 @@
  * import { Effect, Layer, Result } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
- * const prometheus = Telemetry.prometheus({ host: "127.0.0.1", port: 9100 })
+ * const prometheus = Telemetry.layerPrometheus({ host: "127.0.0.1", port: 9100 })
  * const node = P2PLayer.layer(config, { metrics: { node: false } }).pipe(Layer.provide(prometheus))
  * Effect.runFork(Layer.launch(node))
  * // curl http://127.0.0.1:9100/metrics

@@ -278,17 +278,19 @@ const listenWith = (linger: number): Transport["Service"]["listen"] =>
   })
 
 /**
- * A TCP `Transport` with the given options.
+ * A TCP `Transport` with the given options (the service; {@link layer} and
+ * {@link layerWith} provide it).
  *
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: TcpTransportOptions = {}): Transport["Service"] => {
-  const millis = Duration.toMillis(Duration.fromInputUnsafe(options.lingerTimeout ?? "5 seconds"))
-  // Node timers take at most 2^31-1 ms (and 0 would disable the timeout)
-  const linger = Math.min(Math.max(1, millis), 2 ** 31 - 1)
-  return Transport.of({ connect: connectWith(linger), listen: listenWith(linger) })
-}
+export const make = (options: TcpTransportOptions = {}): Effect.Effect<Transport["Service"]> =>
+  Effect.sync(() => {
+    const millis = Duration.toMillis(Duration.fromInputUnsafe(options.lingerTimeout ?? "5 seconds"))
+    // Node timers take at most 2^31-1 ms (and 0 would disable the timeout)
+    const linger = Math.min(Math.max(1, millis), 2 ** 31 - 1)
+    return Transport.of({ connect: connectWith(linger), listen: listenWith(linger) })
+  })
 
 /**
  * The TCP `Transport` with custom options.
@@ -296,8 +298,7 @@ export const make = (options: TcpTransportOptions = {}): Transport["Service"] =>
  * @category layers
  * @since 0.1.0
  */
-export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> =>
-  Layer.succeed(Transport, make(options))
+export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> => Layer.effect(Transport, make(options))
 
 /**
  * The TCP `Transport` (default options).
@@ -305,7 +306,7 @@ export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> 
  * @category layers
  * @since 0.1.0
  */
-export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make())
+export const layer: Layer.Layer<Transport> = Layer.effect(Transport, make())
 
 /**
  * The module's constructors as one value, for `import { TcpTransport }`.

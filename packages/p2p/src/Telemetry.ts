@@ -2,13 +2,15 @@
  * Exporting a node's metrics and traces through OpenTelemetry
  * (`@effect/opentelemetry`):
  *
- * - {@link prometheus}: a Prometheus scrape endpoint (`GET /metrics`, text
+ * - {@link layerPrometheus}: a Prometheus scrape endpoint (`GET /metrics`, text
  *   format) on `host:port`, serving every Effect metric of the process (so
  *   every node's `Metrics`, told apart by their `node` attribute); port 0
  *   binds a free port, {@link PrometheusEndpoint} says which;
- * - {@link tracing}, {@link consoleTracing}, {@link otlpTracing}: tracer
+ * - {@link layerTracing}, {@link layerConsoleTracing}, {@link layerOtlpTracing}: tracer
  *   layers for the node's spans (`p2p.dial`, `p2p.handshake`, `p2p.peer`,
- *   `p2p.round`, `p2p.replenish`);
+ *   `p2p.round`, `p2p.replenish`) and the application's calls (`Network.dial`,
+ *   `Network.ban`, `Network.disconnect`, `Network.setSpecial`, `Network.info`,
+ *   `Network.peers`, `Network.subscribe`; not `send`, the hot path);
  * - {@link layer}: all of them from plain options, e.g. command-line flags.
  *
  * Where to provide them: a tracer provided to a node's layer traces the
@@ -148,7 +150,7 @@ const close = (server: Http.Server) =>
  * @category layers
  * @since 0.1.0
  */
-export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEndpoint, TelemetryError> =>
+export const layerPrometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEndpoint, TelemetryError> =>
   Layer.effect(
     PrometheusEndpoint,
     Effect.gen(function* () {
@@ -196,7 +198,7 @@ export interface TracingOptions {
  * @category layers
  * @since 0.1.0
  */
-export const tracing = (
+export const layerTracing = (
   exporters: SpanExporter | ReadonlyArray<SpanExporter>,
   options: TracingOptions = {}
 ): Layer.Layer<never> => {
@@ -222,10 +224,10 @@ export const tracing = (
  * @category layers
  * @since 0.1.0
  */
-export const consoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
+export const layerConsoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
   Layer.unwrap(
     Effect.map(sdkTraceBase, ({ ConsoleSpanExporter }) =>
-      tracing(new ConsoleSpanExporter(), { ...options, batch: false })
+      layerTracing(new ConsoleSpanExporter(), { ...options, batch: false })
     )
   )
 
@@ -246,10 +248,10 @@ export interface OtlpOptions extends TracingOptions {
  * @category layers
  * @since 0.1.0
  */
-export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
+export const layerOtlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
   Layer.unwrap(
     Effect.map(otlpExporter, ({ OTLPTraceExporter }) =>
-      tracing(
+      layerTracing(
         new OTLPTraceExporter({
           url: options.url,
           ...(options.headers === undefined ? {} : { headers: options.headers })
@@ -264,7 +266,7 @@ export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
  * @since 0.1.0
  */
 export interface Options {
-  /** Serve Prometheus metrics on `host:port` (see {@link prometheus}). */
+  /** Serve Prometheus metrics on `host:port` (see {@link layerPrometheus}). */
   readonly metrics?: string | HostPort
   /** Print spans to the console. */
   readonly console?: boolean
@@ -293,11 +295,11 @@ export const layer = (options: Options): Layer.Layer<never, TelemetryError> => {
             if (options.otlp !== undefined) {
               exporters.push(new (yield* otlpExporter).OTLPTraceExporter({ url: options.otlp }))
             }
-            return tracing(exporters, named)
+            return layerTracing(exporters, named)
           })
         )
   if (options.metrics === undefined) return traces
   const at = typeof options.metrics === "string" ? parseHostPort(options.metrics) : Result.succeed(options.metrics)
   if (Result.isFailure(at)) return Layer.effectDiscard(Effect.fail(at.failure))
-  return Layer.merge(traces, prometheus({ ...at.success, ...named }))
+  return Layer.merge(traces, layerPrometheus({ ...at.success, ...named }))
 }
