@@ -60,12 +60,13 @@
  * @example
  * ```ts
  * import { Config, P2PLayer, Telemetry } from "@catp2p/p2p"
- * import { Effect, Layer, Result } from "effect"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Layer, Result } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
  * const prometheus = Telemetry.layerPrometheus({ host: "127.0.0.1", port: 9100 })
  * const node = P2PLayer.layer(config, { metrics: { node: false } }).pipe(Layer.provide(prometheus))
- * Effect.runFork(Layer.launch(node))
+ * NodeRuntime.runMain(Layer.launch(node))
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0

@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer, Parcel } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Result, Stream } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
@@ -13,7 +14,7 @@
  *   yield* network.send(Parcel.make(Parcel.Broadcast, new TextEncoder().encode("hello")))
  *   yield* Stream.runForEach(network.messages, (p) => Effect.log(`${p.address}: ${p.payload.length} bytes`))
  * })
- * Effect.runFork(program.pipe(Effect.provide(P2PLayer.layer(config))))
+ * program.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)
  * ```
  * @since 0.1.0
  * @module
@@ -266,7 +267,7 @@ export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<voi
 
 /**
  * Runs the node provided by the environment until interrupted:
- * `Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))`.
+ * `Network.run.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)`.
  *
  * @category running
  * @since 0.1.0

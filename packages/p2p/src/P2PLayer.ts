@@ -7,9 +7,10 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Result } from "effect"
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110", seedUrl: "https://example.org/seeds.txt" }))
- * Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))
+ * Network.run.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)
  * ```
  * @since 0.1.0
  * @module

@@ -24,12 +24,13 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer, Telemetry } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Layer, Result } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
  * const telemetry = Telemetry.layer({ metrics: "127.0.0.1:9100", otlp: "http://localhost:4318/v1/traces" })
  * const node = P2PLayer.layer(config, { metrics: true }).pipe(Layer.provide(telemetry))
- * Effect.runFork(Network.run.pipe(Effect.provide(node)))
+ * Network.run.pipe(Effect.provide(node), NodeRuntime.runMain)
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0
