@@ -23,6 +23,7 @@ import {
 /**
  * Options of a {@link Decoder}.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export interface DecoderOptions {
@@ -37,6 +38,7 @@ export interface DecoderOptions {
 /**
  * Options of one {@link Decoder.decode} call.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export interface DecodeOptions {
@@ -57,11 +59,23 @@ export interface DecodeOptions {
   readonly holdAbove?: number
 }
 
-/** Default `maxMessageSize`: 128 MiB. @since 0.1.0 */
+/**
+ * Default `maxMessageSize`: 128 MiB.
+ * @category constants
+ * @since 0.1.0
+ */
 export const DEFAULT_MAX_MESSAGE_SIZE = 134217728
-/** Default `maxDepth`. @since 0.1.0 */
+/**
+ * Default `maxDepth`.
+ * @category constants
+ * @since 0.1.0
+ */
 export const DEFAULT_MAX_DEPTH = 64
-/** Default `maxTypes`. @since 0.1.0 */
+/**
+ * Default `maxTypes`.
+ * @category constants
+ * @since 0.1.0
+ */
 export const DEFAULT_MAX_TYPES = 10000
 
 const positive = (x: number | undefined, fallback: number): number =>
@@ -119,6 +133,7 @@ const sharedPlanner = (
  * decoder assembled from several chunks and never reuses; it never aliases a
  * pushed chunk.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export class Decoder {
@@ -294,6 +309,7 @@ export class Decoder {
 /**
  * Result of {@link decodeAll}.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export type DecodeAllResult<A> =
@@ -304,6 +320,7 @@ export type DecodeAllResult<A> =
  * Decodes every value of a complete gob stream into `type` (one fresh
  * {@link Decoder}). A stream that ends inside a message fails with `Truncated`.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeAll = <A>(

@@ -12,6 +12,7 @@ import { basicId, writeDefinition } from "./WireType.ts"
 /**
  * Options of an {@link Encoder}.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export interface EncoderOptions {
@@ -35,6 +36,7 @@ const SHRINK_ABOVE = 4 * 1024 * 1024
  * are converted (numbers truncated toward zero and wrapped modulo 2^64, NaN
  * and ±Infinity as 0 for integers, values of the wrong kind as zero values).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export class Encoder {
@@ -217,6 +219,7 @@ export class Encoder {
  * Encodes several values of one type as a complete gob stream (one fresh
  * {@link Encoder}).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encodeAll = <A>(type: Type<A>, values: Iterable<A>, options?: EncoderOptions): Uint8Array => {

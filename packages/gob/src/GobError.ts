@@ -20,6 +20,7 @@
  * - `Malformed`: anything else that is not valid gob (zero-length message, extra data after a
  *   value, bad field number, array length mismatch, invalid type definition).
  *
+ * @category errors
  * @since 0.1.0
  */
 export type GobErrorReason =
@@ -37,6 +38,7 @@ export type GobErrorReason =
 /**
  * A gob decoding failure. Returned (never thrown) inside a `Failure` result.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class GobError extends Error {

@@ -8,6 +8,7 @@ import type { GobError } from "./GobError.ts"
 /**
  * A decoded value.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export interface DecodeValue<A> {
@@ -18,6 +19,7 @@ export interface DecodeValue<A> {
 /**
  * The next value message has not fully arrived yet: push more bytes and call again.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export interface DecodeNeedMore {
@@ -27,6 +29,7 @@ export interface DecodeNeedMore {
 /**
  * Decoding failed; the stream is desynchronised and the decoder stays failed.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export interface DecodeFailure {
@@ -37,6 +40,7 @@ export interface DecodeFailure {
 /**
  * Result of {@link Decoder.decode}.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export type DecodeResult<A> = DecodeValue<A> | DecodeNeedMore | DecodeFailure

@@ -12,6 +12,7 @@
 /**
  * The kinds of descriptors.
  *
+ * @category models
  * @since 0.1.0
  */
 export type TypeKind =
@@ -31,6 +32,7 @@ export type TypeKind =
 /**
  * Describes a Go type whose values are represented in JavaScript as `A`.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Type<A> {
@@ -47,6 +49,7 @@ export interface Type<A> {
 /**
  * The JavaScript value type described by a descriptor.
  *
+ * @category models
  * @since 0.1.0
  */
 export type TypeOf<T> = T extends Type<infer A> ? A : never
@@ -113,6 +116,7 @@ const prim = <A>(kind: PrimKind, goName: string): Type<A> =>
 /**
  * Go `bool` (wire type id 1).
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const bool: Type<boolean> = prim("bool", "bool")
@@ -121,6 +125,7 @@ export const bool: Type<boolean> = prim("bool", "bool")
  * Go `int`, `int8` … `int64` (wire type id 2) as a `number`. Decoding fails
  * with `Overflow` outside the safe-integer range.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const int: Type<number> = prim("int", "int")
@@ -129,6 +134,7 @@ export const int: Type<number> = prim("int", "int")
  * Go `uint`, `uint8` … `uint64`, `uintptr` (wire type id 3) as a `number`.
  * Decoding fails with `Overflow` above `Number.MAX_SAFE_INTEGER`.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const uint: Type<number> = prim("uint", "uint")
@@ -136,6 +142,7 @@ export const uint: Type<number> = prim("uint", "uint")
 /**
  * Go `int64` (wire type id 2) as a `bigint`: the full 64-bit range.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const int64: Type<bigint> = prim("int64", "int64")
@@ -143,6 +150,7 @@ export const int64: Type<bigint> = prim("int64", "int64")
 /**
  * Go `uint64` (wire type id 3) as a `bigint`: the full 64-bit range.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const uint64: Type<bigint> = prim("uint64", "uint64")
@@ -150,6 +158,7 @@ export const uint64: Type<bigint> = prim("uint64", "uint64")
 /**
  * Go `float32`/`float64` (wire type id 4) as a `number`.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const float: Type<number> = prim("float", "float64")
@@ -158,6 +167,7 @@ export const float: Type<number> = prim("float", "float64")
  * Go `string` (wire type id 6), UTF-8 on the wire. Invalid UTF-8 from a peer
  * decodes with U+FFFD replacement characters.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const string: Type<string> = prim("string", "string")
@@ -165,6 +175,7 @@ export const string: Type<string> = prim("string", "string")
 /**
  * Go `[]byte` (wire type id 5) as a `Uint8Array`.
  *
+ * @category primitives
  * @since 0.1.0
  */
 export const bytes: Type<Uint8Array> = prim("bytes", "[]uint8")
@@ -176,6 +187,7 @@ const mapCache = new WeakMap<Desc, WeakMap<Desc, MapDesc>>()
 /**
  * Go `[]T` (not `[]byte`: use {@link bytes}). Elements are always sent, zero or not.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const slice = <A>(elem: Type<A>): Type<ReadonlyArray<A>> => {
@@ -193,6 +205,7 @@ export const slice = <A>(elem: Type<A>): Type<ReadonlyArray<A>> => {
  * When encoding, a shorter JavaScript array is padded with zero values and a
  * longer one is cut to `length`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const array = <A>(elem: Type<A>, length: number): Type<ReadonlyArray<A>> => {
@@ -222,6 +235,7 @@ export const array = <A>(elem: Type<A>, length: number): Type<ReadonlyArray<A>> 
  * Go `map[K]V` as a `ReadonlyMap`. Entries are encoded in the map's iteration
  * order; on decoding, a repeated key keeps the last value (as Go does).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const map = <K, V>(key: Type<K>, elem: Type<V>): Type<ReadonlyMap<K, V>> => {
@@ -253,6 +267,7 @@ export const map = <K, V>(key: Type<K>, elem: Type<V>): Type<ReadonlyMap<K, V>> 
  * keys must be the exported Go field names. Decoding matches remote fields by
  * name: unknown remote fields are skipped, missing ones get zero values.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const struct = <const F extends Readonly<Record<string, Type<unknown>>>>(

@@ -30,6 +30,7 @@ let entriesOf: (ids: TypeIds) => Map<Desc, TypeEntry>
  * field (then their Go syntax, e.g. `[]string`; Go would qualify struct names
  * with their package there, e.g. `[]main.T`; decoders ignore these names).
  *
+ * @category models
  * @since 0.1.0
  */
 export class TypeIds {

@@ -15,6 +15,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module @catp2p/gob
  */
 export {
   DEFAULT_MAX_DEPTH,

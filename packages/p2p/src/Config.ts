@@ -25,7 +25,21 @@
  * `frameProgressWindow`, `maxPendingHandshakes`, `maxPendingHandshakesPerIp`,
  * `discourageTime`. Their Go names in {@link fields} are what Go would call them.
  *
+ * @example
+ * ```ts
+ * import { Config, NetworkId } from "@catp2p/p2p"
+ * import { Result } from "effect"
+ *
+ * // from values: Go's defaults for every field not given, then Go's checks
+ * const config = Config.make({ network: NetworkId.TestNet, listenPort: "8110", targetPeers: 8 })
+ * if (Result.isFailure(config)) console.error(config.failure.message) // names the field
+ *
+ * // from text (a config file, flags, environment variables)
+ * const fromFile = Config.decode({ network: "TestNet", peerShareTime: "5m", special: "10.0.0.1:8108" })
+ * ```
+ *
  * @since 0.1.0
+ * @module
  */
 import { Effect, Result, Schema, Struct } from "effect"
 import type * as Text from "./ConfigText.ts"
@@ -39,6 +53,7 @@ import * as NetworkId from "./NetworkId.ts"
  * {@link Config}; `"config"` when the input is not an object; the key itself
  * when it is not a setting) and the reason.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
@@ -60,6 +75,7 @@ export { SpecialIp, SpecialPeer } from "./ConfigText.ts"
  * Parses special peers (see `ConfigText.parseSpecial`); a bad entry fails
  * with a {@link ConfigError} for field `"special"`.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseSpecial = (raw: string): Result.Result<ReadonlyArray<Text.SpecialPeer>, ConfigError> =>
@@ -71,6 +87,7 @@ export const parseSpecial = (raw: string): Result.Result<ReadonlyArray<Text.Spec
  * type {@link Config}, encoded type {@link Encoded}; {@link fields} holds
  * each field's documentation.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Config = Fields.ConfigSchema
@@ -78,6 +95,7 @@ export const Config = Fields.ConfigSchema
 /**
  * A decoded configuration.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Config = Fields.Config
@@ -85,6 +103,7 @@ export type Config = Fields.Config
 /**
  * The encoded (JSON / config file) form of a configuration.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Encoded = typeof Config.Encoded
@@ -92,6 +111,7 @@ export type Encoded = typeof Config.Encoded
 /**
  * {@link Config} with every field optional: what {@link decode} reads.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ConfigInput = Config.mapFields(Struct.map(Schema.optionalKey))
@@ -99,6 +119,7 @@ export const ConfigInput = Config.mapFields(Struct.map(Schema.optionalKey))
 /**
  * What kind of value a field holds (for generated flags and docs).
  *
+ * @category models
  * @since 0.1.0
  */
 export type FieldKind = Fields.FieldKind
@@ -107,6 +128,7 @@ export type FieldKind = Fields.FieldKind
  * Machine-readable description of one field (name, Go name, kind, default
  * as text, description, flag, environment variable), for CLIs and docs.
  *
+ * @category models
  * @since 0.1.0
  */
 export type FieldInfo = Fields.FieldInfo
@@ -114,6 +136,7 @@ export type FieldInfo = Fields.FieldInfo
 /**
  * Every field, in Go's order, as written in the field table.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const fields: ReadonlyArray<FieldInfo> = Fields.fields
@@ -123,6 +146,7 @@ export const fields: ReadonlyArray<FieldInfo> = Fields.fields
  * HandshakeTimeout 5 s, ProtocolVersion 10, ...), not the README's: the
  * table's default texts decoded by the Schema.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const defaults: Config = Schema.decodeUnknownSync(Config)(
@@ -133,6 +157,7 @@ export const defaults: Config = Schema.decodeUnknownSync(Config)(
  * Encodes a configuration: durations as `"15m"`, the network by name (else
  * `0x`-hex), `special` as a comma-separated string; decodes back to an equal value.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encode: (config: Config) => Encoded = Schema.encodeSync(Config)
@@ -142,6 +167,7 @@ export const encode: (config: Config) => Encoded = Schema.encodeSync(Config)
  * takes an IPv6 `bindIp` in brackets (`[::1]`, the form a Go node can bind)
  * as the bare address.
  *
+ * @category validation
  * @since 0.1.0
  */
 export const sanitize: (config: Config) => Config = Validate.sanitize
@@ -152,6 +178,7 @@ export const sanitize: (config: Config) => Config = Validate.sanitize
  * integers, ...; then its rule), then the rules across fields
  * (`targetPeers` <= `maxPeers`, ...). Empty when usable.
  *
+ * @category validation
  * @since 0.1.0
  */
 export const validate = (config: Config): ReadonlyArray<ConfigError> =>
@@ -163,6 +190,7 @@ const firstError = (problems: ReadonlyArray<Validate.Problem>): ConfigError => n
  * Go's `Check` and more ({@link validate}): the configuration, or its first
  * problem. Like Go's, does not sanitize: unsanitized `dropTo` > `maxPeers` fails.
  *
+ * @category validation
  * @since 0.1.0
  */
 export const check = (config: Config): Result.Result<Config, ConfigError> =>
@@ -172,6 +200,7 @@ export const check = (config: Config): Result.Result<Config, ConfigError> =>
  * {@link defaults} with `overrides`, then {@link sanitize}, then decoded
  * through the Schema and checked ({@link check}).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (overrides: Partial<Config> = {}): Result.Result<Config, ConfigError> =>
@@ -186,6 +215,7 @@ const decodeInput = Schema.decodeUnknownResult(ConfigInput, { onExcessProperty: 
  * every problem (at most one per field, each naming it); the rules across
  * fields are left to {@link make} / {@link validate}.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeSettings = (input: unknown): Result.Result<Partial<Config>, ReadonlyArray<ConfigError>> =>
@@ -196,6 +226,7 @@ export const decodeSettings = (input: unknown): Result.Result<Partial<Config>, R
  * take their {@link defaults}, unknown keys are rejected, then the result is
  * sanitized and checked as by {@link make}. Fails with the first problem, naming its field.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decode = (input: unknown): Effect.Effect<Config, ConfigError> =>
@@ -210,6 +241,7 @@ export const decode = (input: unknown): Effect.Effect<Config, ConfigError> =>
  * The node id in use, resolved as Go's `NewNetwork` does: `nodeId`, or when
  * it is 0, `StringToUint32(nodeName)` (the first 4 bytes of its SHA-256).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const nodeIdOf = (config: Pick<Config, "nodeId" | "nodeName">): number =>

@@ -11,6 +11,7 @@
  * - special peers: `ip:port` or bare IPs, separated by commas or semicolons.
  *
  * @since 0.1.0
+ * @module
  */
 import { isIP } from "node:net"
 import { Duration, Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
@@ -23,6 +24,7 @@ const show = (u: unknown): string => (typeof u === "string" ? JSON.stringify(u) 
  * A codec from `from` (the text/JSON form) to `to`, through a parser whose
  * failure message becomes the schema issue's message.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const textCodec = <To extends Schema.Top, I>(
@@ -79,6 +81,7 @@ const scale = (value: string, factor: bigint): bigint => {
  * plural (`millis`, `seconds`, `minutes`, ...). Negative, infinite and NaN
  * values are rejected.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseDuration = (input: string | number): Result.Result<Duration.Duration, string> => {
@@ -117,6 +120,7 @@ const PARTS: ReadonlyArray<readonly [string, bigint]> = [
  * `"15m"`, `"4h"`, `"7d"`, `"1h30m"`, `"250ms"`, `"0s"`. Infinite durations give
  * `"Infinity"` (which `parseDuration` rejects).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const formatDuration = (duration: Duration.Duration): string => {
@@ -136,6 +140,7 @@ export const formatDuration = (duration: Duration.Duration): string => {
 /**
  * A `Duration`, decoded by {@link parseDuration}, encoded by {@link formatDuration}.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const DurationFromText = textCodec(
@@ -150,6 +155,7 @@ const NumberOrString = Schema.Union([Schema.Number, Schema.String])
 /**
  * Whether `n` is an integer in 0..2^32-1.
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isUint32 = (n: unknown): n is number =>
@@ -158,6 +164,7 @@ export const isUint32 = (n: unknown): n is number =>
 /**
  * Parses a non-negative safe integer from a number or a string of digits.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseCount = (input: number | string): Result.Result<number, string> => {
@@ -170,6 +177,7 @@ export const parseCount = (input: number | string): Result.Result<number, string
 /**
  * A non-negative integer, from a number or a digit string; encoded as a number.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const CountFromText = textCodec(
@@ -182,11 +190,13 @@ export const CountFromText = textCodec(
 /**
  * A protocol version this package speaks.
  *
+ * @category models
  * @since 0.1.0
  */
 export type ProtocolVersion = 9 | 10 | 11
 
 /**
+ * @category guards
  * @since 0.1.0
  */
 export const isProtocolVersion = (n: unknown): n is ProtocolVersion => n === 9 || n === 10 || n === 11
@@ -194,6 +204,7 @@ export const isProtocolVersion = (n: unknown): n is ProtocolVersion => n === 9 |
 /**
  * 9, 10 or 11, from a number or a digit string.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const ProtocolFromText = textCodec(
@@ -209,6 +220,7 @@ export const ProtocolFromText = textCodec(
 /**
  * A boolean, from `true`/`false` or `"true"`/`"false"`/`"1"`/`"0"` (any case).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const BooleanFromText = textCodec(
@@ -226,6 +238,7 @@ export const BooleanFromText = textCodec(
 /**
  * A string, also accepting a number (written in decimal), e.g. a port.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const StringFromText = textCodec(NumberOrString, Schema.String, (input) => Result.succeed(String(input)), String)
@@ -241,6 +254,7 @@ const NAMES: ReadonlyArray<readonly [string, NetworkId.NetworkId]> = [
  * `custom:<name>` (= `NetworkId.fromName(name)`), a uint32, or `0x`-hex such as
  * `"0x29cb7175"`.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseNetwork = (input: number | string): Result.Result<NetworkId.NetworkId, string> => {
@@ -259,6 +273,7 @@ export const parseNetwork = (input: number | string): Result.Result<NetworkId.Ne
 /**
  * Writes a network id as {@link parseNetwork} reads it: its name, else `0x`-hex.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const formatNetwork = (id: number): string =>
@@ -267,6 +282,7 @@ export const formatNetwork = (id: number): string =>
 /**
  * A `NetworkId`, decoded by {@link parseNetwork}, encoded by {@link formatNetwork}.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const NetworkFromText = textCodec(NumberOrString, NetworkId.NetworkId, parseNetwork, formatNetwork)
@@ -274,6 +290,7 @@ export const NetworkFromText = textCodec(NumberOrString, NetworkId.NetworkId, pa
 /**
  * A special peer given without a port: every port of this IP is special.
  *
+ * @category models
  * @since 0.1.0
  */
 export class SpecialIp extends Schema.Class<SpecialIp>("@catp2p/p2p/Config/SpecialIp")({
@@ -287,11 +304,13 @@ export class SpecialIp extends Schema.Class<SpecialIp>("@catp2p/p2p/Config/Speci
 /**
  * One special peer: a whole IP, or one endpoint (`ip:port`, `host:port`).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const SpecialPeer = Schema.Union([Endpoint.Endpoint, SpecialIp])
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type SpecialPeer = typeof SpecialPeer.Type
@@ -299,6 +318,7 @@ export type SpecialPeer = typeof SpecialPeer.Type
 /**
  * Whether `peer` is a `SpecialIp` holding an IP or a valid `Endpoint`.
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isValidSpecial = (peer: unknown): peer is SpecialPeer =>
@@ -311,6 +331,7 @@ export const isValidSpecial = (peer: unknown): peer is SpecialPeer =>
  * that IP. Blanks around entries and empty entries are ignored; any other
  * entry fails (Go fails the whole list too).
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseSpecial = (raw: string): Result.Result<ReadonlyArray<SpecialPeer>, string> => {
@@ -333,6 +354,7 @@ export const parseSpecial = (raw: string): Result.Result<ReadonlyArray<SpecialPe
 /**
  * Writes special peers comma-separated, as {@link parseSpecial} reads them back.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const formatSpecial = (peers: ReadonlyArray<{ readonly ip: string; readonly port?: string }>): string =>
@@ -341,6 +363,7 @@ export const formatSpecial = (peers: ReadonlyArray<{ readonly ip: string; readon
 /**
  * Special peers, decoded by {@link parseSpecial}, encoded by {@link formatSpecial}.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const SpecialFromText = textCodec(Schema.String, Schema.Array(SpecialPeer), parseSpecial, formatSpecial)

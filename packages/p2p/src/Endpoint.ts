@@ -4,6 +4,7 @@
  * peer shares and in the peer file).
  *
  * @since 0.1.0
+ * @module
  */
 import { isIP } from "node:net"
 import { Result, Schema } from "effect"
@@ -14,6 +15,7 @@ const PORT = /^[0-9]{1,5}$/
 /**
  * Whether `port` is a decimal port number in 1..65535.
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isValidPort = (port: string): boolean => {
@@ -26,6 +28,7 @@ export const isValidPort = (port: string): boolean => {
  * Whether `host` is an IPv4/IPv6 address or a syntactically valid host name
  * of at most 253 characters (Go: `Endpoint.Valid`).
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isValidHost = (host: string): boolean =>
@@ -38,6 +41,7 @@ export const isValidHost = (host: string): boolean =>
  * Stricter than Go in one respect: Go accepts any non-zero integer port
  * (even negative or above 65535); catp2p requires 1..65535.
  *
+ * @category models
  * @since 0.1.0
  */
 export class Endpoint extends Schema.Class<Endpoint>("@catp2p/p2p/Endpoint")({
@@ -55,6 +59,7 @@ export class Endpoint extends Schema.Class<Endpoint>("@catp2p/p2p/Endpoint")({
 /**
  * Whether both fields are valid (Go: `Endpoint.Valid`).
  *
+ * @category guards
  * @since 0.1.0
  */
 export const isValid = (ep: { readonly ip: string; readonly port: string }): boolean =>
@@ -63,6 +68,7 @@ export const isValid = (ep: { readonly ip: string; readonly port: string }): boo
 /**
  * Formats `ip:port` (`[ip]:port` for IPv6).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const format = (ep: { readonly ip: string; readonly port: string }): string =>
@@ -81,6 +87,7 @@ export const format = (ep: { readonly ip: string; readonly port: string }): stri
  * import { Endpoint } from "@catp2p/p2p"
  * Endpoint.formatGo({ ip: "::1", port: "8108" }) // "::1:8108"
  * ```
+ * @category encoding
  * @since 0.1.0
  */
 export const formatGo = (ep: { readonly ip: string; readonly port: string }): string => `${ep.ip}:${ep.port}`
@@ -88,6 +95,7 @@ export const formatGo = (ep: { readonly ip: string; readonly port: string }): st
 /**
  * Why a string is not an endpoint.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class EndpointParseError extends Schema.TaggedError<EndpointParseError>()("EndpointParseError", {
@@ -106,6 +114,7 @@ export class EndpointParseError extends Schema.TaggedError<EndpointParseError>()
  * import { Result } from "effect"
  * Result.getOrThrow(Endpoint.parse("127.0.0.1:8108")).port // "8108"
  * ```
+ * @category decoding
  * @since 0.1.0
  */
 export const parse = (input: string): Result.Result<Endpoint, EndpointParseError> => {
@@ -132,6 +141,7 @@ export const parse = (input: string): Result.Result<Endpoint, EndpointParseError
 /**
  * Makes an endpoint from parts already known to be valid (no checks).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const unsafeMake = (ip: string, port: string): Endpoint => new Endpoint({ ip, port }, { disableChecks: true })
@@ -141,6 +151,7 @@ export const unsafeMake = (ip: string, port: string): Endpoint => new Endpoint({
  * 0 when `host` is not an IP address (Go: `IP2LocationQuick`, no DNS).
  * Protocol 9 peer shares carry it as `Location`.
  *
+ * @category utils
  * @since 0.1.0
  */
 export const ipToLocation = (host: string): number => {

@@ -21,6 +21,7 @@
  * })
  * ```
  * @since 0.1.0
+ * @module
  */
 import { createHash } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Queue, Stream } from "effect"
@@ -30,6 +31,7 @@ import * as Parcel from "./Parcel.ts"
 /**
  * A payload seen for the first time.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface GossipMessage {
@@ -41,6 +43,7 @@ export interface GossipMessage {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface GossipOptions {
@@ -53,6 +56,7 @@ export interface GossipOptions {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export interface GossipService {
@@ -68,6 +72,7 @@ export interface GossipService {
  * A digest set over a sliding time window, bounded in size: two generations,
  * the older dropped when the window passes or the newer fills up.
  *
+ * @category models
  * @since 0.1.0
  */
 export class SeenCache {
@@ -103,6 +108,7 @@ export class SeenCache {
 const idOf = (payload: Uint8Array): string => createHash("sha256").update(payload).digest("hex")
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class Gossip extends Context.Service<Gossip, GossipService>()("@catp2p/p2p/Gossip") {

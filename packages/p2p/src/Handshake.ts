@@ -3,6 +3,7 @@
  * the typed errors of a failed handshake.
  *
  * @since 0.1.0
+ * @module
  */
 import { Result, Schema } from "effect"
 import * as Endpoint from "./Endpoint.ts"
@@ -18,6 +19,7 @@ const Uint16 = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 0xffff }
  * `alternatives`. `loopback` is a random nonce a node uses to detect that it
  * dialed itself.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Handshake = Schema.Struct({
@@ -31,23 +33,36 @@ export const Handshake = Schema.Struct({
 }).annotate({ identifier: "Handshake" })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type Handshake = typeof Handshake.Type
 
-/** The dial or handshake did not finish within `HandshakeTimeout`. @since 0.1.0 */
+/**
+ * The dial or handshake did not finish within `HandshakeTimeout`.
+ * @category errors
+ * @since 0.1.0
+ */
 export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", {
   message: Schema.String
 }) {}
 
-/** The peer is on another network. @since 0.1.0 */
+/**
+ * The peer is on another network.
+ * @category errors
+ * @since 0.1.0
+ */
 export class WrongNetwork extends Schema.TaggedError<WrongNetwork>()("WrongNetwork", {
   expected: Schema.Number,
   received: Schema.Number,
   message: Schema.String
 }) {}
 
-/** The peer speaks a protocol version below `ProtocolVersionMinimum`. @since 0.1.0 */
+/**
+ * The peer speaks a protocol version below `ProtocolVersionMinimum`.
+ * @category errors
+ * @since 0.1.0
+ */
 export class VersionTooLow extends Schema.TaggedError<VersionTooLow>()("VersionTooLow", {
   minimum: Schema.Number,
   received: Schema.Number,
@@ -59,6 +74,7 @@ export class VersionTooLow extends Schema.TaggedError<VersionTooLow>()("VersionT
  * hello (protocols 9 and 10) with any version other than 9 or 10. Go refuses
  * these the same way ("unsupported protocol version"), without a reply.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class VersionUnsupported extends Schema.TaggedError<VersionUnsupported>()("VersionUnsupported", {
@@ -66,23 +82,39 @@ export class VersionUnsupported extends Schema.TaggedError<VersionUnsupported>()
   message: Schema.String
 }) {}
 
-/** We dialed ourselves: the reply carried our own loopback nonce. @since 0.1.0 */
+/**
+ * We dialed ourselves: the reply carried our own loopback nonce.
+ * @category errors
+ * @since 0.1.0
+ */
 export class Loopback extends Schema.TaggedError<Loopback>()("Loopback", {
   message: Schema.String
 }) {}
 
-/** The node is full and refused us, offering other endpoints to try. @since 0.1.0 */
+/**
+ * The node is full and refused us, offering other endpoints to try.
+ * @category errors
+ * @since 0.1.0
+ */
 export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
   alternatives: Schema.Array(Endpoint.Endpoint),
   message: Schema.String
 }) {}
 
-/** The handshake could not be read or breaks the rules of its protocol. @since 0.1.0 */
+/**
+ * The handshake could not be read or breaks the rules of its protocol.
+ * @category errors
+ * @since 0.1.0
+ */
 export class Malformed extends Schema.TaggedError<Malformed>()("Malformed", {
   message: Schema.String
 }) {}
 
-/** The connection closed or failed before the handshake completed. @since 0.1.0 */
+/**
+ * The connection closed or failed before the handshake completed.
+ * @category errors
+ * @since 0.1.0
+ */
 export class Closed extends Schema.TaggedError<Closed>()("Closed", {
   message: Schema.String
 }) {}
@@ -96,6 +128,7 @@ export class Closed extends Schema.TaggedError<Closed>()("Closed", {
  * declare const error: Handshake.HandshakeError
  * if (error.reason._tag === "Rejected") console.log(error.reason.alternatives)
  * ```
+ * @category errors
  * @since 0.1.0
  */
 export class HandshakeError extends Schema.TaggedError<HandshakeError>()("HandshakeError", {
@@ -109,6 +142,7 @@ export class HandshakeError extends Schema.TaggedError<HandshakeError>()("Handsh
 /**
  * Shorthand for a `Malformed` handshake error.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const malformed = (message: string): HandshakeError => new HandshakeError({ reason: new Malformed({ message }) })
@@ -116,6 +150,7 @@ export const malformed = (message: string): HandshakeError => new HandshakeError
 /**
  * What a received handshake is checked against.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Rules {
@@ -126,6 +161,7 @@ export interface Rules {
 /**
  * The most alternatives a rejection may carry; Go sends `PeerShareAmount` (3).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_ALTERNATIVES = 128
@@ -135,6 +171,7 @@ export const MAX_ALTERNATIVES = 128
  * (`Handshake.Valid`): version minimum, network, listen port 1..65535, every
  * alternative valid. The loopback nonce is checked by the dialer only.
  *
+ * @category validation
  * @since 0.1.0
  */
 export const validate = (h: Handshake, rules: Rules): Result.Result<Handshake, HandshakeError> => {
@@ -175,6 +212,7 @@ export const validate = (h: Handshake, rules: Rules): Result.Result<Handshake, H
 /**
  * A hello handshake with our own data (Go: `newHandshake`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const hello = (local: Local, loopback: bigint): Handshake => ({
@@ -190,6 +228,7 @@ export const hello = (local: Local, loopback: bigint): Handshake => ({
 /**
  * A full node's refusal offering `alternatives` (Go: `RejectWithShare`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const reject = (local: Local, alternatives: ReadonlyArray<Endpoint.Endpoint>): Handshake => ({
@@ -201,6 +240,7 @@ export const reject = (local: Local, alternatives: ReadonlyArray<Endpoint.Endpoi
 /**
  * Our side of the handshake: what we announce.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Local extends Rules {

@@ -16,7 +16,7 @@
  * the traffic counters the readers and writers bump), and a fiber reads its
  * snapshot once a second (`Clock`-driven, so it follows `TestClock`) and
  * sets the gauges; `Network.info` reads the same snapshot. A new metric is a
- * field of the snapshot and its line here (`names`, `help`, its source). Export them with `Telemetry` (e.g. `Telemetry.prometheus`).
+ * field of the snapshot and its line here (`names`, `help`, its source). Export them with `Telemetry` (e.g. `Telemetry.layerPrometheus`).
  *
  * Enable them with `P2PLayer.layer(config, { metrics: true })`, or add
  * `Metrics.layer()` to a node's layer yourself.
@@ -60,15 +60,17 @@
  * @example
  * ```ts
  * import { Config, P2PLayer, Telemetry } from "@catp2p/p2p"
- * import { Effect, Layer, Result } from "effect"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Layer, Result } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
- * const prometheus = Telemetry.prometheus({ host: "127.0.0.1", port: 9100 })
+ * const prometheus = Telemetry.layerPrometheus({ host: "127.0.0.1", port: 9100 })
  * const node = P2PLayer.layer(config, { metrics: { node: false } }).pipe(Layer.provide(prometheus))
- * Effect.runFork(Layer.launch(node))
+ * NodeRuntime.runMain(Layer.launch(node))
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0
+ * @module
  */
 import { Context, Duration, Effect, Layer, Metric, Schedule } from "effect"
 import { Inbox } from "./internal/node/Inbox.ts"
@@ -82,6 +84,7 @@ import { SIZE_BOUNDARIES_KIB } from "./internal/stats/Traffic.ts"
 /**
  * The metric names (Effect metric ids), by Go field.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const names = {
@@ -228,6 +231,7 @@ const help: Record<keyof typeof names, string> = {
  * One node's instruments: Go's as gauges and the histogram, catp2p's own as
  * counters; every series carries `{ node }` unless created without one.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Instruments {
@@ -240,6 +244,7 @@ export interface Instruments {
  * Creates the instruments of the node named `node`, or Go's unlabeled ones
  * for `false` (they hold no state: the series live in the `MetricRegistry`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const instruments = (node: string | false): Instruments => {
@@ -259,6 +264,7 @@ export const instruments = (node: string | false): Instruments => {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
@@ -273,6 +279,7 @@ export interface Options {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export interface MetricsService {
@@ -290,6 +297,7 @@ export interface MetricsService {
  * lives, and removes the series when it closes; if false, it registers and
  * samples nothing (Go: no instruments unless `EnablePrometheus`).
  *
+ * @category services
  * @since 0.1.0
  */
 export class Metrics extends Context.Service<Metrics, MetricsService>()("@catp2p/p2p/Metrics") {

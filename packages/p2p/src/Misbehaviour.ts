@@ -17,6 +17,7 @@
  * misbehaviour.
  *
  * @since 0.1.0
+ * @module
  */
 import { Schema } from "effect"
 import { FrameTooLarge, MalformedFrame } from "./wire/ProtocolError.ts"
@@ -32,6 +33,7 @@ export {
  * A handshake that could not be read or broke the rules (the `Malformed`
  * reason of a `HandshakeError`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MalformedHandshake extends Schema.TaggedError<MalformedHandshake>()("MalformedHandshake", {
@@ -42,6 +44,7 @@ export class MalformedHandshake extends Schema.TaggedError<MalformedHandshake>()
  * A frame that stopped making progress: `received` bytes arrived in the last
  * `windowMs` while a frame was incomplete, below `rate` bytes per second.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class StalledFrame extends Schema.TaggedError<StalledFrame>()("StalledFrame", {
@@ -57,11 +60,13 @@ export class StalledFrame extends Schema.TaggedError<StalledFrame>()("StalledFra
 /**
  * Every kind of misbehaviour.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Misbehaviour = Schema.Union([MalformedFrame, FrameTooLarge, MalformedHandshake, StalledFrame])
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export type Misbehaviour = typeof Misbehaviour.Type
@@ -69,6 +74,7 @@ export type Misbehaviour = typeof Misbehaviour.Type
 /**
  * The tag of each kind of misbehaviour (the key of the counters).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Kind = Misbehaviour["_tag"]
@@ -76,6 +82,7 @@ export type Kind = Misbehaviour["_tag"]
 /**
  * Every kind, for counters that list each one.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const kinds: ReadonlyArray<Kind> = ["MalformedFrame", "FrameTooLarge", "MalformedHandshake", "StalledFrame"]
@@ -84,6 +91,7 @@ export const kinds: ReadonlyArray<Kind> = ["MalformedFrame", "FrameTooLarge", "M
  * Whether this misbehaviour discourages the peer's address: invalid data
  * does, a stall (possibly a bad link) does not.
  *
+ * @category guards
  * @since 0.1.0
  */
 export const discourages = (m: Misbehaviour): boolean => m._tag !== "StalledFrame"

@@ -5,6 +5,7 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer, Parcel } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Result, Stream } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
@@ -13,9 +14,10 @@
  *   yield* network.send(Parcel.make(Parcel.Broadcast, new TextEncoder().encode("hello")))
  *   yield* Stream.runForEach(network.messages, (p) => Effect.log(`${p.address}: ${p.payload.length} bytes`))
  * })
- * Effect.runFork(program.pipe(Effect.provide(P2PLayer.layer(config))))
+ * program.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)
  * ```
  * @since 0.1.0
+ * @module
  */
 import { Clock, Context, Duration, Effect, Layer, Result, type Scope, type Stream } from "effect"
 import { Bans } from "./internal/guard/Bans.ts"
@@ -48,6 +50,7 @@ export {
  * A summary of the node (Go: `Info`): rates are per second, summed over
  * peers. Read from the node's statistics snapshot, as `Metrics` is.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Info {
@@ -72,6 +75,7 @@ export interface Info {
  * Receives the metrics of every connected peer, by hash, about once a second
  * (Go: the function given to `SetMetricsHook`).
  *
+ * @category models
  * @since 0.1.0
  */
 export type MetricsHook = (metrics: ReadonlyMap<string, PeerMetrics>) => Effect.Effect<void>
@@ -79,11 +83,13 @@ export type MetricsHook = (metrics: ReadonlyMap<string, PeerMetrics>) => Effect.
 /**
  * How often the metrics hook is called.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const METRICS_HOOK_INTERVAL: Duration.Duration = Duration.seconds(1)
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export interface NetworkService {
@@ -146,6 +152,7 @@ export interface NetworkService {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class Network extends Context.Service<Network, NetworkService>()("@catp2p/p2p/Network") {
@@ -166,7 +173,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
       const dialer = yield* Dialer
       const listener = yield* Listener
 
-      const ban = Effect.fnUntraced(function* (hash: string) {
+      const ban = Effect.fn("Network.ban")(function* (hash: string) {
         const peer = store.get(hash)
         if (peer === undefined) return
         const until = (yield* Clock.currentTimeMillis) + Duration.toMillis(config.manualBan)
@@ -185,7 +192,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
           upload: s.byteRateUp,
           dropped: s.dropped
         }
-      })
+      }).pipe(Effect.withSpan("Network.info"))
 
       const peerMetrics = Effect.sync(
         (): ReadonlyMap<string, PeerMetrics> => new Map(store.all().map((p) => [p.hash, p.metrics()]))
@@ -220,22 +227,24 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
         send: router.route,
         sendBlocking: router.routeBlocking,
         messages: inbox.messages,
-        subscribe: inbox.subscribe,
+        subscribe: inbox.subscribe.pipe(Effect.withSpan("Network.subscribe")),
         total: Effect.sync(() => store.total),
         info,
         peerMetrics,
         setMetricsHook,
-        peers: Effect.sync(() => store.all().map(view)),
-        dial: (endpoint) => Effect.map(dialer.dial(endpoint), view),
+        peers: Effect.sync(() => store.all().map(view)).pipe(Effect.withSpan("Network.peers")),
+        dial: Effect.fn("Network.dial")(function* (endpoint: Endpoint.Endpoint) {
+          return view(yield* dialer.dial(endpoint))
+        }),
         ban,
-        disconnect: (hash) => Effect.suspend(() => store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void),
-        setSpecial: (raw) =>
-          Effect.suspend(() => {
-            const parsed = Specials.parse(raw)
-            if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
-            specials.set(parsed.success)
-            return Effect.void
-          }),
+        disconnect: Effect.fn("Network.disconnect")(function* (hash: string) {
+          yield* store.get(hash)?.stop("Stopped", "disconnected") ?? Effect.void
+        }),
+        setSpecial: Effect.fn("Network.setSpecial")(function* (raw: string) {
+          const parsed = Specials.parse(raw)
+          if (Result.isFailure(parsed)) return yield* parsed.failure
+          specials.set(parsed.success)
+        }),
         rounds: Effect.sync(() => stats.counters().rounds),
         run: Effect.never
       })
@@ -247,6 +256,7 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
  * Sets the metrics hook of the node provided by the environment (see
  * `NetworkService.setMetricsHook`).
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<void, never, Network> =>
@@ -257,8 +267,9 @@ export const setMetricsHook = (hook: MetricsHook | undefined): Effect.Effect<voi
 
 /**
  * Runs the node provided by the environment until interrupted:
- * `Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))`.
+ * `Network.run.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)`.
  *
+ * @category running
  * @since 0.1.0
  */
 export const run: Effect.Effect<never, never, Network> = Effect.gen(function* () {

@@ -7,11 +7,13 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Result } from "effect"
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110", seedUrl: "https://example.org/seeds.txt" }))
- * Effect.runFork(Network.run.pipe(Effect.provide(P2PLayer.layer(config))))
+ * Network.run.pipe(Effect.provide(P2PLayer.layer(config)), NodeRuntime.runMain)
  * ```
  * @since 0.1.0
+ * @module
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -42,6 +44,7 @@ import type { Transport, TransportError } from "./Transport.ts"
  * Replaceable sources: where seeds come from and where the peer file lives
  * (defaults: `seedUrl` over HTTP or from a file, `peerCacheFile` on disk).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Sources {
@@ -60,6 +63,7 @@ export interface Sources {
 /**
  * Every service of a running node.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Services =
@@ -79,6 +83,7 @@ export type Services =
 /**
  * Sources that turn the node's `Metrics` on.
  *
+ * @category models
  * @since 0.1.0
  */
 export type WithMetrics = Sources & { readonly metrics: true | MetricsOptions }
@@ -87,6 +92,7 @@ export type WithMetrics = Sources & { readonly metrics: true | MetricsOptions }
  * A node on the given transport (TCP, or the in-memory one for simulations);
  * with `metrics` on, it provides its `Metrics` too.
  *
+ * @category layers
  * @since 0.1.0
  */
 export function layerWith(
@@ -129,6 +135,7 @@ export function layerWith(
 /**
  * A node on TCP; with `metrics` on, it provides its `Metrics` too.
  *
+ * @category layers
  * @since 0.1.0
  */
 export function layer(config: Config.Config, sources: WithMetrics): Layer.Layer<Services | Metrics, TransportError>

@@ -2,6 +2,7 @@
  * A parcel: what travels between the network and the application.
  *
  * @since 0.1.0
+ * @module
  */
 import { Result, Schema } from "effect"
 import * as ParcelType from "./ParcelType.ts"
@@ -9,6 +10,7 @@ import * as ParcelType from "./ParcelType.ts"
 /**
  * Send to `Fanout` random peers plus every special peer.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const Broadcast = "<BROADCAST>"
@@ -16,6 +18,7 @@ export const Broadcast = "<BROADCAST>"
 /**
  * Send to every connected peer. The spelling is Go's and part of the API.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const FullBroadcast = "<FULLBORADCAST>"
@@ -23,6 +26,7 @@ export const FullBroadcast = "<FULLBORADCAST>"
 /**
  * Send to one peer chosen at random.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const RandomPeer = "<RANDOMPEER>"
@@ -31,6 +35,7 @@ export const RandomPeer = "<RANDOMPEER>"
  * A parcel. `address` is the target peer hash (or one of the targets above)
  * when sending; for a received parcel it is the sender's peer hash.
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const Parcel = Schema.Struct({
@@ -40,6 +45,7 @@ export const Parcel = Schema.Struct({
 }).annotate({ identifier: "Parcel" })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Parcel {
@@ -52,6 +58,7 @@ export interface Parcel {
  * An application message to `target` (a peer hash, `Broadcast`,
  * `FullBroadcast` or `RandomPeer`). Go: `NewParcel`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (target: string, payload: Uint8Array): Parcel => ({
@@ -63,6 +70,7 @@ export const make = (target: string, payload: Uint8Array): Parcel => ({
 /**
  * A parcel of any type with no address (Go: `newParcel`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const ofType = (type: ParcelType.ParcelType, payload: Uint8Array): Parcel => ({ type, address: "", payload })
@@ -71,6 +79,7 @@ export const ofType = (type: ParcelType.ParcelType, payload: Uint8Array): Parcel
  * Why a received parcel is invalid. An invalid parcel closes the peer that
  * sent it.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class InvalidParcel extends Schema.TaggedError<InvalidParcel>()("InvalidParcel", {
@@ -82,6 +91,7 @@ export class InvalidParcel extends Schema.TaggedError<InvalidParcel>()("InvalidP
  * Checks a decoded `(type, payload)` pair the way Go's `Parcel.Valid` does:
  * the type must be known (0..9) and the payload non-empty.
  *
+ * @category validation
  * @since 0.1.0
  */
 export const validate = (type: number, payload: Uint8Array, address = ""): Result.Result<Parcel, InvalidParcel> => {

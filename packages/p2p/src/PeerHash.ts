@@ -5,6 +5,7 @@
  * port), not the connection's source port.
  *
  * @since 0.1.0
+ * @module
  */
 import { Option } from "effect"
 
@@ -16,6 +17,7 @@ import { Option } from "effect"
  * import { PeerHash } from "@catp2p/p2p"
  * PeerHash.format("127.0.0.1", "8108", 0x01020304) // "127.0.0.1:8108 01020304"
  * ```
+ * @category encoding
  * @since 0.1.0
  */
 export const format = (ip: string, port: string, nodeId: number): string =>
@@ -26,6 +28,7 @@ const HASH = /^(.+):([0-9]{1,5}) ([0-9a-f]{8})$/
 /**
  * Splits a peer hash into its parts, if it is one.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parse = (

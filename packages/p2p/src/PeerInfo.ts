@@ -21,6 +21,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import { type Effect, type Option, Schema } from "effect"
 import type { Endpoint } from "./Endpoint.ts"

@@ -19,7 +19,18 @@
  * what was written). Closing a server's scope destroys every socket it
  * accepted at once.
  *
+ * @example
+ * ```ts
+ * import { Config, P2PLayer, TcpTransport } from "@catp2p/p2p"
+ * import { Result } from "effect"
+ *
+ * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
+ * // P2PLayer.layer(config) uses TcpTransport.layer; to set its options:
+ * const node = P2PLayer.layerWith(config, TcpTransport.layerWith({ lingerTimeout: "2 seconds" }))
+ * ```
+ *
  * @since 0.1.0
+ * @module
  */
 
 import * as Net from "node:net"
@@ -36,6 +47,7 @@ import { Transport, TransportError } from "./Transport.ts"
 /**
  * Options of the TCP transport.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface TcpTransportOptions {
@@ -266,35 +278,40 @@ const listenWith = (linger: number): Transport["Service"]["listen"] =>
   })
 
 /**
- * A TCP `Transport` with the given options.
+ * A TCP `Transport` with the given options (the service; {@link layer} and
+ * {@link layerWith} provide it).
  *
+ * @category constructors
  * @since 0.1.0
  */
-export const make = (options: TcpTransportOptions = {}): Transport["Service"] => {
-  const millis = Duration.toMillis(Duration.fromInputUnsafe(options.lingerTimeout ?? "5 seconds"))
-  // Node timers take at most 2^31-1 ms (and 0 would disable the timeout)
-  const linger = Math.min(Math.max(1, millis), 2 ** 31 - 1)
-  return Transport.of({ connect: connectWith(linger), listen: listenWith(linger) })
-}
+export const make = (options: TcpTransportOptions = {}): Effect.Effect<Transport["Service"]> =>
+  Effect.sync(() => {
+    const millis = Duration.toMillis(Duration.fromInputUnsafe(options.lingerTimeout ?? "5 seconds"))
+    // Node timers take at most 2^31-1 ms (and 0 would disable the timeout)
+    const linger = Math.min(Math.max(1, millis), 2 ** 31 - 1)
+    return Transport.of({ connect: connectWith(linger), listen: listenWith(linger) })
+  })
 
 /**
  * The TCP `Transport` with custom options.
  *
+ * @category layers
  * @since 0.1.0
  */
-export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> =>
-  Layer.succeed(Transport, make(options))
+export const layerWith = (options: TcpTransportOptions): Layer.Layer<Transport> => Layer.effect(Transport, make(options))
 
 /**
  * The TCP `Transport` (default options).
  *
+ * @category layers
  * @since 0.1.0
  */
-export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make())
+export const layer: Layer.Layer<Transport> = Layer.effect(Transport, make())
 
 /**
  * The module's constructors as one value, for `import { TcpTransport }`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const TcpTransport = { make, layer, layerWith } as const

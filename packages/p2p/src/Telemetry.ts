@@ -2,13 +2,15 @@
  * Exporting a node's metrics and traces through OpenTelemetry
  * (`@effect/opentelemetry`):
  *
- * - {@link prometheus}: a Prometheus scrape endpoint (`GET /metrics`, text
+ * - {@link layerPrometheus}: a Prometheus scrape endpoint (`GET /metrics`, text
  *   format) on `host:port`, serving every Effect metric of the process (so
  *   every node's `Metrics`, told apart by their `node` attribute); port 0
  *   binds a free port, {@link PrometheusEndpoint} says which;
- * - {@link tracing}, {@link consoleTracing}, {@link otlpTracing}: tracer
+ * - {@link layerTracing}, {@link layerConsoleTracing}, {@link layerOtlpTracing}: tracer
  *   layers for the node's spans (`p2p.dial`, `p2p.handshake`, `p2p.peer`,
- *   `p2p.round`, `p2p.replenish`);
+ *   `p2p.round`, `p2p.replenish`) and the application's calls (`Network.dial`,
+ *   `Network.ban`, `Network.disconnect`, `Network.setSpecial`, `Network.info`,
+ *   `Network.peers`, `Network.subscribe`; not `send`, the hot path);
  * - {@link layer}: all of them from plain options, e.g. command-line flags.
  *
  * Where to provide them: a tracer provided to a node's layer traces the
@@ -22,15 +24,17 @@
  * @example
  * ```ts
  * import { Config, Network, P2PLayer, Telemetry } from "@catp2p/p2p"
+ * import { NodeRuntime } from "@effect/platform-node"
  * import { Effect, Layer, Result } from "effect"
  *
  * const config = Result.getOrThrow(Config.make({ listenPort: "8110" }))
  * const telemetry = Telemetry.layer({ metrics: "127.0.0.1:9100", otlp: "http://localhost:4318/v1/traces" })
  * const node = P2PLayer.layer(config, { metrics: true }).pipe(Layer.provide(telemetry))
- * Effect.runFork(Network.run.pipe(Effect.provide(node)))
+ * Network.run.pipe(Effect.provide(node), NodeRuntime.runMain)
  * // curl http://127.0.0.1:9100/metrics
  * ```
  * @since 0.1.0
+ * @module
  */
 import * as Http from "node:http"
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base"
@@ -53,6 +57,7 @@ const prometheusModules = Effect.promise(() =>
 /**
  * A telemetry setting that does not work: a bad `host:port`, a port in use.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TelemetryError extends Schema.TaggedError<TelemetryError>()("TelemetryError", {
@@ -62,6 +67,7 @@ export class TelemetryError extends Schema.TaggedError<TelemetryError>()("Teleme
 /**
  * Where an endpoint listens.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface HostPort {
@@ -72,6 +78,7 @@ export interface HostPort {
 /**
  * Parses `host:port`, `[ipv6]:port`, `:port` or `port` (host `127.0.0.1`).
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseHostPort = (raw: string): Result.Result<HostPort, TelemetryError> => {
@@ -87,6 +94,7 @@ export const parseHostPort = (raw: string): Result.Result<HostPort, TelemetryErr
 /**
  * Where the Prometheus endpoint listens (the bound port when 0 was asked).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PrometheusEndpointInfo extends HostPort {
@@ -95,6 +103,7 @@ export interface PrometheusEndpointInfo extends HostPort {
 }
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class PrometheusEndpoint extends Context.Service<PrometheusEndpoint, PrometheusEndpointInfo>()(
@@ -102,6 +111,7 @@ export class PrometheusEndpoint extends Context.Service<PrometheusEndpoint, Prom
 ) {}
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface PrometheusOptions extends HostPort {
@@ -138,9 +148,10 @@ const close = (server: Http.Server) =>
  * No `target_info` or scope series or labels are added; the exporter writes
  * a `# UNIT name 1` comment per metric, which Prometheus's text parser skips.
  *
+ * @category layers
  * @since 0.1.0
  */
-export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEndpoint, TelemetryError> =>
+export const layerPrometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEndpoint, TelemetryError> =>
   Layer.effect(
     PrometheusEndpoint,
     Effect.gen(function* () {
@@ -170,6 +181,7 @@ export const prometheus = (options: PrometheusOptions): Layer.Layer<PrometheusEn
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface TracingOptions {
@@ -184,9 +196,10 @@ export interface TracingOptions {
  * `exporters` (e.g. `InMemorySpanExporter` in tests); the spans still queued
  * are flushed when the layer closes.
  *
+ * @category layers
  * @since 0.1.0
  */
-export const tracing = (
+export const layerTracing = (
   exporters: SpanExporter | ReadonlyArray<SpanExporter>,
   options: TracingOptions = {}
 ): Layer.Layer<never> => {
@@ -209,16 +222,18 @@ export const tracing = (
 /**
  * Traces printed to the console (stdout) as spans end.
  *
+ * @category layers
  * @since 0.1.0
  */
-export const consoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
+export const layerConsoleTracing = (options: Omit<TracingOptions, "batch"> = {}): Layer.Layer<never> =>
   Layer.unwrap(
     Effect.map(sdkTraceBase, ({ ConsoleSpanExporter }) =>
-      tracing(new ConsoleSpanExporter(), { ...options, batch: false })
+      layerTracing(new ConsoleSpanExporter(), { ...options, batch: false })
     )
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface OtlpOptions extends TracingOptions {
@@ -231,12 +246,13 @@ export interface OtlpOptions extends TracingOptions {
  * Traces sent to an OpenTelemetry collector over OTLP/HTTP (JSON/protobuf as
  * the exporter chooses), in batches.
  *
+ * @category layers
  * @since 0.1.0
  */
-export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
+export const layerOtlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
   Layer.unwrap(
     Effect.map(otlpExporter, ({ OTLPTraceExporter }) =>
-      tracing(
+      layerTracing(
         new OTLPTraceExporter({
           url: options.url,
           ...(options.headers === undefined ? {} : { headers: options.headers })
@@ -247,10 +263,11 @@ export const otlpTracing = (options: OtlpOptions): Layer.Layer<never> =>
   )
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Options {
-  /** Serve Prometheus metrics on `host:port` (see {@link prometheus}). */
+  /** Serve Prometheus metrics on `host:port` (see {@link layerPrometheus}). */
   readonly metrics?: string | HostPort
   /** Print spans to the console. */
   readonly console?: boolean
@@ -264,6 +281,7 @@ export interface Options {
  * 127.0.0.1:9100`): the Prometheus endpoint if `metrics` is set, a tracer if
  * `console` or `otlp` is; an empty layer otherwise.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<never, TelemetryError> => {
@@ -278,11 +296,11 @@ export const layer = (options: Options): Layer.Layer<never, TelemetryError> => {
             if (options.otlp !== undefined) {
               exporters.push(new (yield* otlpExporter).OTLPTraceExporter({ url: options.otlp }))
             }
-            return tracing(exporters, named)
+            return layerTracing(exporters, named)
           })
         )
   if (options.metrics === undefined) return traces
   const at = typeof options.metrics === "string" ? parseHostPort(options.metrics) : Result.succeed(options.metrics)
   if (Result.isFailure(at)) return Layer.effectDiscard(Effect.fail(at.failure))
-  return Layer.merge(traces, prometheus({ ...at.success, ...named }))
+  return Layer.merge(traces, layerPrometheus({ ...at.success, ...named }))
 }

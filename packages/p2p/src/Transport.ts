@@ -8,7 +8,25 @@
  * Every connection lives in a `Scope`: closing the scope closes the
  * connection (both directions) and releases everything it holds.
  *
+ * @example
+ * ```ts
+ * import { Transport } from "@catp2p/p2p"
+ * import { Effect } from "effect"
+ *
+ * // what a node does with its transport: listen, connect, write, read
+ * const echo = Effect.gen(function* () {
+ *   const transport = yield* Transport.Transport
+ *   const server = yield* transport.listen({ host: "127.0.0.1", port: 0 }, (connection) =>
+ *     Effect.ignore(Effect.forever(Effect.flatMap(connection.read, (chunks) => connection.write(chunks))))
+ *   )
+ *   const connection = yield* transport.connect(server.address, { timeout: "5 seconds" })
+ *   yield* connection.write([new TextEncoder().encode("ping")])
+ *   return yield* connection.read
+ * })
+ * ```
+ *
  * @since 0.1.0
+ * @module
  */
 import type { Duration, Effect, Scope } from "effect"
 import { Context, Schema } from "effect"
@@ -19,6 +37,7 @@ import { Context, Schema } from "effect"
  * as `a.b.c.d`, never IPv4-mapped IPv6); to `listen`, `""` means every
  * interface (IPv4 and IPv6).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Address {
@@ -29,6 +48,7 @@ export interface Address {
 /**
  * An open, bidirectional byte connection.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Connection {
@@ -53,6 +73,7 @@ export interface Connection {
 /**
  * A listening server.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Server {
@@ -65,6 +86,7 @@ export interface Server {
  * `connect`; `Closed` from `read` after the peer closed; `AddressInUse` from
  * `listen`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
@@ -73,6 +95,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
 }) {}
 
 /**
+ * @category services
  * @since 0.1.0
  */
 export class Transport extends Context.Service<

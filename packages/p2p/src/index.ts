@@ -22,6 +22,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module @catp2p/p2p
  */
 export * as Config from "./Config.ts"
 export * as ConfigText from "./ConfigText.ts"

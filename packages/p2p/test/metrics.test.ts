@@ -48,7 +48,7 @@ const receive = (node: Metered, n: number) =>
   node.network.messages.pipe(Stream.take(n), Stream.runDrain, Effect.timeout("10 seconds"), Effect.orDie)
 
 const prometheusOnRandomPort = Effect.map(
-  Layer.build(Telemetry.prometheus({ host: "127.0.0.1", port: 0 })),
+  Layer.build(Telemetry.layerPrometheus({ host: "127.0.0.1", port: 0 })),
   Context.get(Telemetry.PrometheusEndpoint)
 )
 
@@ -258,7 +258,7 @@ describe("metrics", () => {
       const endpoint = yield* prometheusOnRandomPort
       const other = yield* Effect.promise(() => fetch(`http://127.0.0.1:${endpoint.port}/other`))
       assert.strictEqual(other.status, 404)
-      const taken = yield* Effect.flip(Layer.build(Telemetry.prometheus({ host: "127.0.0.1", port: endpoint.port })))
+      const taken = yield* Effect.flip(Layer.build(Telemetry.layerPrometheus({ host: "127.0.0.1", port: endpoint.port })))
       assert.strictEqual(taken._tag, "TelemetryError")
       assert.include(taken.message, `127.0.0.1:${endpoint.port}`)
       const bad = yield* Effect.flip(Layer.build(Telemetry.layer({ metrics: "nowhere" })))

@@ -114,7 +114,7 @@ describe("traces", () => {
       assert.isDefined(closedLog)
       assert.strictEqual(closedLog!.peer, peer.hash)
     }).pipe(
-      Effect.provide(Telemetry.tracing(exporter, { batch: false })),
+      Effect.provide(Telemetry.layerTracing(exporter, { batch: false })),
       Effect.provide(Logger.layer([capture])),
       Effect.provideService(References.MinimumLogLevel, "Debug")
     )
@@ -133,7 +133,7 @@ describe("traces", () => {
           Context.get(c, Network.Network)
         )
       }
-      const a = yield* node("10.7.0.1", Telemetry.tracing(exporter, { batch: false }))
+      const a = yield* node("10.7.0.1", Telemetry.layerTracing(exporter, { batch: false }))
       const b = yield* node("10.7.0.2")
       yield* TestClock.adjust("1 second")
       // b (untraced) dials a (traced): a's side of it is recorded, b's is not
@@ -175,7 +175,7 @@ describe("traces", () => {
       const port = (server.address() as { port: number }).port
       yield* Effect.void.pipe(
         Effect.withSpan("p2p.round", { attributes: { "p2p.round": 7 } }),
-        Effect.provide(Telemetry.otlpTracing({ url: `http://127.0.0.1:${port}/v1/traces`, serviceName: "otlp-test" }))
+        Effect.provide(Telemetry.layerOtlpTracing({ url: `http://127.0.0.1:${port}/v1/traces`, serviceName: "otlp-test" }))
       )
       assert.strictEqual(posts.length, 1)
       assert.strictEqual(posts[0]!.url, "/v1/traces")
@@ -191,7 +191,7 @@ describe("traces", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => dir.mockRestore()))
       yield* Effect.void.pipe(
         Effect.withSpan("p2p.replenish", { attributes: { "p2p.peers": 3 } }),
-        Effect.provide(Telemetry.consoleTracing())
+        Effect.provide(Telemetry.layerConsoleTracing())
       )
       assert.strictEqual(printed.length, 1)
       assert.deepInclude(printed[0] as object, { name: "p2p.replenish", attributes: { "p2p.peers": 3 } })

@@ -39,8 +39,7 @@ const harnesses: ReadonlyArray<Harness> = [
   {
     name: "TcpTransport",
     test: it.live,
-    make: Effect.sync(() => {
-      const transport = TcpTransport.make()
+    make: Effect.map(TcpTransport.make(), (transport) => {
       return {
         server: transport,
         client: transport,
@@ -431,7 +430,7 @@ describe("TcpTransport only", () => {
 
   it.live("a closed connection whose peer does not read is destroyed after the linger", () =>
     Effect.gen(function* () {
-      const transport = TcpTransport.make({ lingerTimeout: "200 millis" })
+      const transport = yield* TcpTransport.make({ lingerTimeout: "200 millis" })
       yield* settles(Effect.sync(tcpHandles), 0)
       const server = yield* transport.listen({ host: "127.0.0.1", port: 0 }, () => Effect.never)
       const scope = yield* Scope.make()
@@ -450,7 +449,7 @@ describe("TcpTransport only", () => {
   it.live("closing a server whose handlers are blocked writing does not wait for them", () =>
     Effect.gen(function* () {
       // without the server destroying its sockets, closing it would wait out this linger
-      const transport = TcpTransport.make({ lingerTimeout: "1 hour" })
+      const transport = yield* TcpTransport.make({ lingerTimeout: "1 hour" })
       yield* settles(Effect.sync(tcpHandles), 0)
       const scope = yield* Scope.make()
       const writing = yield* Deferred.make<void>()
@@ -469,7 +468,7 @@ describe("TcpTransport only", () => {
 
   it.live("invalid ports fail with Unknown", () =>
     Effect.gen(function* () {
-      const transport = TcpTransport.make()
+      const transport = yield* TcpTransport.make()
       assertReason(yield* Effect.flip(transport.connect({ host: "127.0.0.1", port: 70000 }, opts)), "Unknown")
       assertReason(yield* Effect.flip(transport.listen({ host: "127.0.0.1", port: -1 }, () => Effect.void)), "Unknown")
     })

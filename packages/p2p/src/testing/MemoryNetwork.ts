@@ -10,6 +10,7 @@ import type { End } from "./MemoryConnection.ts"
 /**
  * Options of an in-memory network.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface MemoryNetworkOptions {
@@ -36,6 +37,7 @@ const FIRST_EPHEMERAL = 49152
  * counters for tests. Share one between the transports of every node that
  * must reach the others.
  *
+ * @category models
  * @since 0.1.0
  */
 export class MemoryNetwork {
@@ -127,6 +129,7 @@ export class MemoryNetwork {
 /**
  * A fresh, empty network.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options?: MemoryNetworkOptions): Effect.Effect<MemoryNetwork> =>
@@ -136,6 +139,7 @@ export const make = (options?: MemoryNetworkOptions): Effect.Effect<MemoryNetwor
  * The network shared by the nodes of a simulation, as a service (see
  * `MemoryTransport.layerNetworkHost`).
  *
+ * @category services
  * @since 0.1.0
  */
 export class SharedNetwork extends Context.Service<SharedNetwork, MemoryNetwork>()(

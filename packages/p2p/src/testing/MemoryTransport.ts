@@ -17,13 +17,20 @@
  *
  * @example
  * ```ts
+ * import { MemoryTransport } from "@catp2p/p2p/testing"
+ * import { Effect } from "effect"
+ *
  * // one network, one host per node
- * const network = yield* MemoryTransport.makeNetwork()
- * const nodeA = MemoryTransport.layerHost(network, "10.0.0.1") // a Layer<Transport>
- * const nodeB = MemoryTransport.layerHost(network, "10.0.0.2")
+ * const transports = Effect.gen(function* () {
+ *   const network = yield* MemoryTransport.makeNetwork()
+ *   const nodeA = MemoryTransport.layerHost(network, "10.0.0.1") // a Layer<Transport>
+ *   const nodeB = MemoryTransport.layerHost(network, "10.0.0.2")
+ *   return [nodeA, nodeB] as const
+ * })
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import { Effect, Layer, Scope } from "effect"
 import type { Server } from "../Transport.ts"
@@ -159,6 +166,7 @@ const listenWith = (network: MemoryNetwork, host: string): Transport["Service"][
  * `host` (unless `bindHost` says otherwise), and listening on a wildcard host
  * (`""`, `"0.0.0.0"`, `"::"`) listens on `host`.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (network: MemoryNetwork, host = "127.0.0.1"): Transport["Service"] =>
@@ -167,6 +175,7 @@ export const make = (network: MemoryNetwork, host = "127.0.0.1"): Transport["Ser
 /**
  * The `Transport` of the node at `host` on the given network.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerHost = (network: MemoryNetwork, host: string): Layer.Layer<Transport> =>
@@ -175,6 +184,7 @@ export const layerHost = (network: MemoryNetwork, host: string): Layer.Layer<Tra
 /**
  * The `Transport` of the node at `host` on the `SharedNetwork` service.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerNetworkHost = (host: string): Layer.Layer<Transport, never, SharedNetwork> =>
@@ -188,6 +198,7 @@ export const layerNetworkHost = (host: string): Layer.Layer<Transport, never, Sh
  * given the same built layer share it (and that host, so they need distinct
  * ports); for distinct hosts use `layerHost` or `layerNetworkHost`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make(new MemoryNetwork()))
@@ -195,6 +206,7 @@ export const layer: Layer.Layer<Transport> = Layer.sync(Transport, () => make(ne
 /**
  * The module's constructors as one value, for `import { MemoryTransport }`.
  *
+ * @category services
  * @since 0.1.0
  */
 export const MemoryTransport = {

@@ -25,6 +25,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import type { Layer, Result } from "effect"
 import * as PeerCache from "../internal/cat/PeerCache.ts"
@@ -36,6 +37,7 @@ import type * as P2PLayer from "../P2PLayer.ts"
  * A peer file as a node saves and loads it: its peers and its bans (IP or
  * `ip:port` → until, in ms).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface PeerFile {
@@ -49,6 +51,7 @@ export interface PeerFile {
  * node restarts to keep the peers and bans; set `saved` to have a node load
  * a given file.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Store = PeerCache.MemoryStore
@@ -56,6 +59,7 @@ export type Store = PeerCache.MemoryStore
 /**
  * A new, empty in-memory peer file.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const makeStore = (): Store => PeerCache.PeerCache.makeMemoryStore()
@@ -64,6 +68,7 @@ export const makeStore = (): Store => PeerCache.PeerCache.makeMemoryStore()
  * The peer-file source (`P2PLayer.Sources.peerCache`) of a node that loads
  * and saves `store`.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerStore = (store: Store): NonNullable<P2PLayer.Sources["peerCache"]> =>
@@ -72,6 +77,7 @@ export const layerStore = (store: Store): NonNullable<P2PLayer.Sources["peerCach
 /**
  * A peer-file source on a fresh in-memory file of its own.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const layerFresh: NonNullable<P2PLayer.Sources["peerCache"]> = PeerCache.PeerCache.layerMemory
@@ -80,6 +86,7 @@ export const layerFresh: NonNullable<P2PLayer.Sources["peerCache"]> = PeerCache.
  * The seed source (`P2PLayer.Sources.seeds`) of a node whose seed list is
  * `endpoints`, with no fetch.
  *
+ * @category layers
  * @since 0.1.0
  */
 export const seeds = (endpoints: ReadonlyArray<Endpoint>): Layer.Layer<Seeds> => Seeds.layerStatic(endpoints)
@@ -87,6 +94,7 @@ export const seeds = (endpoints: ReadonlyArray<Endpoint>): Layer.Layer<Seeds> =>
 /**
  * Encodes a peer file as a node writes it (Go's JSON).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encode = (file: PeerFile): string => PeerCache.encode(file)
@@ -95,6 +103,7 @@ export const encode = (file: PeerFile): string => PeerCache.encode(file)
  * Decodes a peer file as a node reads it at start (invalid entries skipped),
  * or fails if the text is no peer file.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decode = (text: string): Result.Result<PeerFile, Error> => PeerCache.decode(text)

@@ -21,6 +21,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import { Clock, Effect } from "effect"
 import { EVICT_IDLE_AGE_MS } from "../internal/guard/Eviction.ts"
@@ -34,6 +35,7 @@ import type * as P2PLayer from "../P2PLayer.ts"
 /**
  * The node's statistics at one moment (see `Metrics` for what each feeds).
  *
+ * @category models
  * @since 0.1.0
  */
 export type Stats = Snapshot
@@ -45,6 +47,7 @@ export type Stats = Snapshot
  * that had to wait for room (`waited`) and peers closed because a frame
  * could never fit (`dropped`).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Budget {
@@ -59,6 +62,7 @@ export interface Budget {
 /**
  * The node's fixed limits that tests reach for.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Limits {
@@ -71,6 +75,7 @@ export interface Limits {
 /**
  * The node's fixed limits.
  *
+ * @category accessors
  * @since 0.1.0
  */
 export const limits: Limits = { listenBurst: LISTEN_BURST, evictIdleAgeMs: EVICT_IDLE_AGE_MS }
@@ -78,6 +83,7 @@ export const limits: Limits = { listenBurst: LISTEN_BURST, evictIdleAgeMs: EVICT
 /**
  * A read-only view of one node.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Probe {
@@ -97,6 +103,7 @@ export interface Probe {
  * The probe of the node whose services are in the context (the context
  * `Layer.build(P2PLayer.layer(...))` gives).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make: Effect.Effect<Probe, never, P2PLayer.Services> = Effect.gen(function* () {

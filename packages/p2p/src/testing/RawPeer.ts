@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { NetworkId } from "@catp2p/p2p"
+ * import { NetworkId, type Wire } from "@catp2p/p2p"
  * import { MemoryTransport, RawPeer } from "@catp2p/p2p/testing"
  * import { Effect } from "effect"
  *
@@ -17,7 +17,7 @@
  *     { host: "10.0.0.1", port: 8108 },
  *     { timeout: "5 seconds" }
  *   )
- *   const settings = {
+ *   const settings: Wire.Negotiation.Settings = {
  *     network: NetworkId.fromName("catp2p-test"),
  *     protocolVersion: 11,
  *     protocolVersionMinimum: 9,
@@ -30,6 +30,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module
  */
 import { Duration, type Effect } from "effect"
 import type { Endpoint } from "../Endpoint.ts"
@@ -44,6 +45,7 @@ import type { Settings, Settled } from "../wire/Negotiation.ts"
  * alternatives a full node offered). `loopback` is our loopback-detection
  * nonce; `timeout` bounds the whole handshake (none when undefined).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const outgoing = (
@@ -64,6 +66,7 @@ export const outgoing = (
  * hello when `admit` returns undefined (or is not given), or with a
  * rejection offering the endpoints it returns.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const incoming = (

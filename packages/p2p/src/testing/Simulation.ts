@@ -7,7 +7,19 @@
  * Every node is a real node (`P2PLayer.layerWith`) on its own host
  * `10.x.y.z:8108`; node 0 is the seed of all the others.
  *
+ * @example
+ * ```ts
+ * import { Simulation } from "@catp2p/p2p/testing"
+ * import { Effect } from "effect"
+ *
+ * // 100 nodes from one seed until each has its peers, then 3 CAT rounds
+ * const report = Simulation.run({ nodes: 100, rounds: 3, seed: 42 }).pipe(
+ *   Effect.tap((report) => Effect.log(`converged after ${report.convergedAfterSeconds} simulated s`))
+ * )
+ * ```
+ *
  * @since 0.1.0
+ * @module
  */
 import { Context, Duration, Effect, Layer, Random, References, type Scope } from "effect"
 import { TestClock } from "effect/testing"
@@ -21,7 +33,11 @@ import { PeerCache } from "../internal/cat/PeerCache.ts"
 import { PeerStore } from "../internal/node/PeerStore.ts"
 import { Seeds } from "../internal/cat/Seeds.ts"
 
-/** The host of node `i`. @since 0.1.0 */
+/**
+ * The host of node `i`.
+ * @category utils
+ * @since 0.1.0
+ */
 export const hostOf = (i: number): string => {
   const n = i + 1
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
@@ -34,6 +50,7 @@ const peersOf = (n: SimNode): PeerStore["Service"] => storeOf.get(n)!
 /**
  * One simulated node.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface SimNode {
@@ -45,6 +62,7 @@ export interface SimNode {
 }
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface SimOptions {
@@ -59,6 +77,7 @@ export interface SimOptions {
 /**
  * A simulated network: its nodes, and a way to start more or restart one.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Sim {
@@ -72,6 +91,7 @@ export interface Sim {
  * Creates the memory network and a factory for its nodes. Each node keeps
  * its peer file in memory across restarts.
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
@@ -127,6 +147,7 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
 /**
  * Facts about the peer graph.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface GraphStats {
@@ -140,6 +161,7 @@ export interface GraphStats {
 /**
  * Peer counts and connectivity of the running nodes.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const stats = (sim: Sim): GraphStats => {
@@ -180,6 +202,7 @@ export const stats = (sim: Sim): GraphStats => {
 /**
  * The fewest peers any running node has (0 with no nodes).
  *
+ * @category getters
  * @since 0.1.0
  */
 export const minPeers = (sim: Sim): number => {
@@ -191,6 +214,7 @@ export const minPeers = (sim: Sim): number => {
 /**
  * Each node's set of peer hosts.
  *
+ * @category getters
  * @since 0.1.0
  */
 export const peerSets = (sim: Sim): Map<number, Set<string>> =>
@@ -205,6 +229,7 @@ export const peerSets = (sim: Sim): Map<number, Set<string>> =>
  * `every` seconds, default 1) or `limit` passes; returns the simulated
  * seconds it took (or `limit`).
  *
+ * @category running
  * @since 0.1.0
  */
 export const advanceUntil = (done: () => boolean, limit: Duration.Input, every = 1) =>
@@ -219,6 +244,7 @@ export const advanceUntil = (done: () => boolean, limit: Duration.Input, every =
   })
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Report extends GraphStats {
@@ -233,6 +259,7 @@ export interface Report extends GraphStats {
 /**
  * Where a running simulation stands (see `run`'s `onProgress`).
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Progress {
@@ -250,6 +277,7 @@ export interface Progress {
  * `minReseed` peers (or `limit`), then `rounds` CAT rounds; reports the graph.
  * Runs under its own TestClock and a Random seeded with `seed`.
  *
+ * @category running
  * @since 0.1.0
  */
 export const run = (options: {

@@ -23,6 +23,7 @@
  * ```
  *
  * @since 0.1.0
+ * @module @catp2p/p2p/testing
  */
 export * as MemoryTransport from "./MemoryTransport.ts"
 export * as Simulation from "./Simulation.ts"

@@ -6,11 +6,13 @@
  * follows what a peer actually sent, never what a length prefix claims.
  *
  * @since 0.1.0
+ * @module
  */
 
 const EMPTY = new Uint8Array(0)
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export class ByteQueue {

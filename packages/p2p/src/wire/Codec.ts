@@ -6,6 +6,7 @@
  * implementation.
  *
  * @since 0.1.0
+ * @module
  */
 import { Effect, Schema, SchemaGetter, SchemaIssue } from "effect"
 import * as Endpoint from "../Endpoint.ts"
@@ -24,12 +25,16 @@ import { V11 } from "./V11.ts"
  * A fresh stream of the given protocol. `local` fills the protocol 9 header
  * fields that are not part of a parcel (network, node id, listen port).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const fresh = (version: Version, local: V9Local = defaultLocal): Protocol =>
   version === 11 ? new V11() : version === 10 ? new V10(new GobStream()) : new V9(new GobStream(), local)
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export type V9Local = ConstructorParameters<typeof V9>[1]
 
 const defaultLocal: V9Local = { network: NetworkId.make(0), nodeId: 0, listenPort: "" }
@@ -71,6 +76,7 @@ const drain = <A>(
  * const bytes = Schema.encodeSync(codec)([Parcel.make("", new Uint8Array([1]))])
  * Schema.decodeSync(codec)(bytes) // [{ type: 6, address: "", payload: Uint8Array [1] }]
  * ```
+ * @category schemas
  * @since 0.1.0
  */
 export const ParcelStream = (version: Version, local?: V9Local) =>
@@ -90,6 +96,7 @@ export const ParcelStream = (version: Version, local?: V9Local) =>
  * A handshake as the first message of a fresh stream ⇄ the handshake (not
  * validated against any rules: see `Handshake.validate`).
  *
+ * @category schemas
  * @since 0.1.0
  */
 export const HandshakeBytes = (version: Version, local?: V9Local) =>

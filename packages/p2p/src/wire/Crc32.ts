@@ -6,6 +6,7 @@
  * initial value and final xor 0xffffffff.
  *
  * @since 0.1.0
+ * @module
  */
 
 const POLYNOMIAL = 0xeb31d82e
@@ -25,6 +26,7 @@ const makeTable = (): Uint32Array => {
 /**
  * The 256-entry lookup table (identical to Go's `crc32.MakeTable(crc32.Koopman)`).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const table: Uint32Array = makeTable()
@@ -48,6 +50,7 @@ const T = (() => {
 /**
  * The CRC-32 (Koopman) of `data`.
  *
+ * @category utils
  * @since 0.1.0
  */
 export const checksum = (data: Uint8Array): number => {

@@ -4,33 +4,55 @@
  * stream is unusable).
  *
  * @since 0.1.0
+ * @module
  */
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export interface Value<A> {
   readonly _tag: "Value"
   readonly value: A
 }
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export interface NeedMore {
   readonly _tag: "NeedMore"
 }
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export interface Failure<E> {
   readonly _tag: "Failure"
   readonly error: E
 }
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export type Decoded<A, E> = Value<A> | NeedMore | Failure<E>
 
-/** @since 0.1.0 */
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
 export const needMore: NeedMore = { _tag: "NeedMore" }
 
-/** @since 0.1.0 */
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
 export const value = <A>(value: A): Value<A> => ({ _tag: "Value", value })
 
-/** @since 0.1.0 */
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
 export const failure = <E>(error: E): Failure<E> => ({ _tag: "Failure", error })

@@ -5,6 +5,7 @@
  * definition once per stream).
  *
  * @since 0.1.0
+ * @module
  */
 import * as Gob from "@catp2p/gob"
 import { MAX_MESSAGE_SIZE } from "./Protocol.ts"
@@ -13,6 +14,7 @@ import { FrameTooLarge, MalformedFrame, type ProtocolError } from "./ProtocolErr
 /**
  * Go's `V9Header`.
  *
+ * @category models
  * @since 0.1.0
  */
 export const V9Header = Gob.struct("V9Header", {
@@ -34,6 +36,7 @@ export const V9Header = Gob.struct("V9Header", {
 /**
  * Go's `V9Msg`: the protocol 9 message, and the handshake of protocols 9 and 10.
  *
+ * @category models
  * @since 0.1.0
  */
 export const V9Msg = Gob.struct("V9Msg", { Header: V9Header, Payload: Gob.bytes })
@@ -41,13 +44,20 @@ export const V9Msg = Gob.struct("V9Msg", { Header: V9Header, Payload: Gob.bytes 
 /**
  * Go's `V10Msg`: the protocol 10 message.
  *
+ * @category models
  * @since 0.1.0
  */
 export const V10Msg = Gob.struct("V10Msg", { Type: Gob.uint, Payload: Gob.bytes })
 
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export type V9Msg = Gob.TypeOf<typeof V9Msg>
-/** @since 0.1.0 */
+/**
+ * @category models
+ * @since 0.1.0
+ */
 export type V10Msg = Gob.TypeOf<typeof V10Msg>
 
 /**
@@ -56,6 +66,7 @@ export type V10Msg = Gob.TypeOf<typeof V10Msg>
  * byte-identical to Go's and an encoder may follow another on one connection
  * without reusing an id.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const typeIds: Gob.TypeIds = (() => {
@@ -71,6 +82,7 @@ export const typeIds: Gob.TypeIds = (() => {
  * life, so the gob default (10,000) would let a peer park megabytes of type
  * tables on every connection.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_TYPES = 32
@@ -78,6 +90,7 @@ export const MAX_TYPES = 32
 /**
  * One connection's gob stream.
  *
+ * @category codecs
  * @since 0.1.0
  */
 export class GobStream {
@@ -143,6 +156,7 @@ export class GobStream {
 /**
  * A gob failure as a protocol error.
  *
+ * @category errors
  * @since 0.1.0
  */
 export const fromGobError = (error: Gob.GobError, limit: number): ProtocolError =>

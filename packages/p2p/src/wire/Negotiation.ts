@@ -32,6 +32,7 @@
  * read (pipelined parcels) do not count.
  *
  * @since 0.1.0
+ * @module
  */
 import { Result } from "effect"
 import type { Endpoint } from "../Endpoint.ts"
@@ -49,6 +50,7 @@ import { V11 } from "./V11.ts"
 /**
  * What we announce and accept.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Settings extends Handshake.Local {
@@ -69,6 +71,7 @@ export { MAX_HANDSHAKE_BYTES } from "./Protocol.ts"
  * bytes already arrived after the handshake still buffered in it) and the
  * peer's handshake.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Settled {
@@ -79,6 +82,7 @@ export interface Settled {
 /**
  * A new protocol instance for a fresh outgoing stream (Go: `selectProtocol`).
  *
+ * @category utils
  * @since 0.1.0
  */
 export const select = (settings: Settings, stream?: GobStream): Protocol => {
@@ -97,6 +101,7 @@ export const select = (settings: Settings, stream?: GobStream): Protocol => {
  * The bytes a full node sends right after accepting, before reading
  * anything, in its own configured protocol (Go: `RejectWithShare`).
  *
+ * @category constructors
  * @since 0.1.0
  */
 export const rejection = (settings: Settings, alternatives: ReadonlyArray<Endpoint>): Uint8Array =>
@@ -204,6 +209,7 @@ class Detector {
  * until the peer's hello is complete, then the settled protocol, the peer's
  * handshake and the `reply` bytes to send.
  *
+ * @category models
  * @since 0.1.0
  */
 export class Incoming {
@@ -239,6 +245,7 @@ export class Incoming {
  * `HandshakeError`: `Loopback` when we dialed ourselves, `Rejected` with the
  * alternatives when the node is full.
  *
+ * @category models
  * @since 0.1.0
  */
 export class Outgoing {

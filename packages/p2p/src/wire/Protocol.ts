@@ -5,6 +5,7 @@
  * peer's reader and writer fibers drive it.
  *
  * @since 0.1.0
+ * @module
  */
 import type { Result } from "effect"
 import type * as Endpoint from "../Endpoint.ts"
@@ -16,6 +17,7 @@ import type { MalformedFrame, ProtocolError } from "./ProtocolError.ts"
 /**
  * The protocol versions catp2p speaks.
  *
+ * @category models
  * @since 0.1.0
  */
 export type Version = 9 | 10 | 11
@@ -24,6 +26,7 @@ export type Version = 9 | 10 | 11
  * The largest message a peer may send: 128 MiB, as Go's `V11MaxParcelSize`
  * (applied to gob messages too).
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_MESSAGE_SIZE = 134_217_728
@@ -33,6 +36,7 @@ export const MAX_MESSAGE_SIZE = 134_217_728
  * 16 KiB (see `Negotiation`). A protocol 11 handshake frame claiming more is
  * refused as soon as its length prefix arrives.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_HANDSHAKE_BYTES = 16_384
@@ -42,6 +46,7 @@ export const MAX_HANDSHAKE_BYTES = 16_384
  * are chunks of their own, by reference, instead of being copied with the
  * rest of their frame.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const BY_REFERENCE = 16_384
@@ -49,11 +54,13 @@ export const BY_REFERENCE = 16_384
 /**
  * The most endpoints a peer share is read with; a longer list is refused.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const MAX_SHARE = 1_000
 
 /**
+ * @category models
  * @since 0.1.0
  */
 export interface Protocol {
@@ -109,6 +116,7 @@ export interface Protocol {
 /**
  * The 4 bytes that open a protocol 11 stream: ASCII `pbuf`.
  *
+ * @category constants
  * @since 0.1.0
  */
 export const V11_SIGNATURE: Uint8Array = new Uint8Array([0x70, 0x62, 0x75, 0x66])
@@ -119,6 +127,7 @@ export const V11_SIGNATURE: Uint8Array = new Uint8Array([0x70, 0x62, 0x75, 0x66]
  * and 10 both open with a gob-encoded V9 handshake), `"need-more"` before 4
  * bytes have arrived.
  *
+ * @category utils
  * @since 0.1.0
  */
 export const detect = (first: Uint8Array): "v11" | "gob" | "need-more" => {

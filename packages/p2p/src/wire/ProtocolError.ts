@@ -3,6 +3,7 @@
  * that one peer, never the node.
  *
  * @since 0.1.0
+ * @module
  */
 import { Schema } from "effect"
 
@@ -10,6 +11,7 @@ import { Schema } from "effect"
  * A frame announced a size above the limit. Raised as soon as the length
  * prefix is read, before anything of that size is allocated.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class FrameTooLarge extends Schema.TaggedError<FrameTooLarge>()("FrameTooLarge", {
@@ -25,6 +27,7 @@ export class FrameTooLarge extends Schema.TaggedError<FrameTooLarge>()("FrameToo
  * Bytes that do not decode as the protocol's messages, or a message that
  * breaks its protocol's rules (bad checksum, wrong version, unknown type, …).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MalformedFrame extends Schema.TaggedError<MalformedFrame>()("MalformedFrame", {
@@ -32,6 +35,7 @@ export class MalformedFrame extends Schema.TaggedError<MalformedFrame>()("Malfor
 }) {}
 
 /**
+ * @category errors
  * @since 0.1.0
  */
 export type ProtocolError = FrameTooLarge | MalformedFrame

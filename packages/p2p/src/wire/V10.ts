@@ -3,6 +3,7 @@
  * `V10Msg{Type, Payload}` on the same stream. No header, no checksum.
  *
  * @since 0.1.0
+ * @module
  */
 import { Result } from "effect"
 import type * as Endpoint from "../Endpoint.ts"
@@ -15,6 +16,7 @@ import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 import * as V9 from "./V9.ts"
 
 /**
+ * @category codecs
  * @since 0.1.0
  */
 export class V10 implements Protocol {

@@ -12,6 +12,7 @@
  * frame costs 128 MiB once, never its chunks plus a concatenated copy.
  *
  * @since 0.1.0
+ * @module
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf"
 import { Result } from "effect"
@@ -55,6 +56,7 @@ const writeVarint = (out: Uint8Array, pos: number, n: number): number => {
 /**
  * A `V11Msg{Type, Payload}` body, hand-encoded (proto3: zero fields omitted).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encodeMsgFrame = (type: number, payload: Uint8Array): Uint8Array => {
@@ -100,6 +102,7 @@ const writeMsgFrame = (out: Uint8Array, at: number, type: number, payload: Uint8
  * small frames copied together into one buffer, payloads of at least
  * `byReference` bytes not copied (the chunk is the payload itself).
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encodeMsgFrames = (
@@ -134,6 +137,7 @@ export const encodeMsgFrames = (
  * requires; scalar fields repeated take the last value. `type` is the full
  * uint32 (Go truncates it to uint16; catp2p rejects anything not 0..9 later).
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeMsgBody = (
@@ -192,6 +196,7 @@ export const decodeMsgBody = (
 }
 
 /**
+ * @category codecs
  * @since 0.1.0
  */
 export class V11 implements Protocol {

@@ -4,6 +4,7 @@
  * same format, so the V9 handshake codec here serves both.
  *
  * @since 0.1.0
+ * @module
  */
 import { Result } from "effect"
 import * as Crc32 from "./Crc32.ts"
@@ -20,6 +21,7 @@ import { MalformedFrame, type ProtocolError } from "./ProtocolError.ts"
 /**
  * What protocol 9 puts in every header besides the parcel.
  *
+ * @category models
  * @since 0.1.0
  */
 export interface Local {
@@ -61,6 +63,7 @@ const header = (
  * carries `[]` where Go sends 8 zero bytes, which Go's own reader fails to
  * parse as JSON; `[]` reads as a clean rejection on both.
  *
+ * @category encoding
  * @since 0.1.0
  */
 export const encodeHandshake = (stream: GobStream, h: Handshake): Uint8Array => {
@@ -80,6 +83,7 @@ export const encodeHandshake = (stream: GobStream, h: Handshake): Uint8Array => 
 /**
  * Reads the next `V9Msg` off a gob stream, with Go's integer widths checked.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeMsg = (stream: GobStream): Decoded.Decoded<V9Msg, ProtocolError> => {
@@ -122,6 +126,7 @@ const parseAlternatives = (payload: Uint8Array): Result.Result<ReadonlyArray<End
 /**
  * Reads a handshake in the V9 format (Go: `ProtocolV9.ReadHandshake`).
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const decodeHandshake = (stream: GobStream): Decoded.Decoded<Handshake, ProtocolError> => {
@@ -155,6 +160,7 @@ const malformedJson = (what: string, why: string) => new MalformedFrame({ messag
 /**
  * Parses a JSON array payload (`null` is an empty list), capped at `MAX_SHARE` entries.
  *
+ * @category decoding
  * @since 0.1.0
  */
 export const parseJsonList = (
@@ -177,6 +183,7 @@ export const parseJsonList = (
 /**
  * Keeps the valid endpoints of a parsed share, read with `ip`/`port` getters.
  *
+ * @category utils
  * @since 0.1.0
  */
 export const validEndpoints = (
@@ -197,6 +204,7 @@ export const validEndpoints = (
 }
 
 /**
+ * @category codecs
  * @since 0.1.0
  */
 export class V9 implements Protocol {

@@ -40,6 +40,7 @@ import { NodeStats } from "../stats/NodeStats.ts"
  * the node's application parcels have one reader at a time (see the module
  * doc of `Inbox`).
  *
+ * @category errors
  * @since 0.1.0
  */
 export class MessagesTaken extends Schema.TaggedError<MessagesTaken>()("MessagesTaken", {
