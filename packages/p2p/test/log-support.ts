@@ -1,4 +1,4 @@
-import { Layer, Logger, type LogLevel, References } from "effect"
+import { type Layer, Logger, type LogLevel, References } from "effect"
 
 /** One captured log line. */
 export interface Line {
