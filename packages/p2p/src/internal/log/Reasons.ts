@@ -41,9 +41,11 @@ export const handshake = (e: HandshakeError, direction: "incoming" | "outgoing")
     case "Malformed":
       return `malformed handshake: ${r.message}`
     case "Closed":
-      return direction === "outgoing"
-        ? `closed by the remote during the handshake (wrong network, protocol version or a ban? it does not say): ${r.message}`
-        : r.message
+      if (direction === "incoming") return r.message
+      // a clean close says no more than the hint; a reset or an I/O error says what it was
+      return `closed by the remote during the handshake (wrong network, protocol version or a ban? it does not say)${
+        r.message.startsWith("connection closed") ? "" : `: ${r.message}`
+      }`
   }
 }
 
