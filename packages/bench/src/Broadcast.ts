@@ -191,7 +191,8 @@ export const catp2p = (options: BroadcastOptions) =>
       ).pipe(Effect.forkScoped)
     }
     const propagation = yield* publishAll(options, arrivals, (from, k) =>
-      nodes[from]!.gossip.publish(payloadFor(k, options.size))
+      // the nodes run until the measurement ends: none is stopping here
+      Effect.orDie(nodes[from]!.gossip.publish(payloadFor(k, options.size)))
     )
     return {
       propagation,

@@ -51,6 +51,6 @@ export const session = Effect.fnUntraced(function* (options: ChatOptions) {
     if (text === "") return Effect.void
     return Effect.flatMap(network.send(Parcel.make(Parcel.Broadcast, encoder.encode(text))), (peers) =>
       peers === 0 ? print("(not sent: no peers connected)") : Effect.void
-    )
+    ).pipe(Effect.catchTag("NodeClosed", () => print("(not sent: the node is stopping)")))
   })
 })

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Config, Endpoint, Gossip, Network, NetworkId, P2PLayer } from "@catp2p/p2p"
-import { Clock, Console, Context, Duration, Effect, Layer, Random, Result, Stream } from "effect"
+import { Clock, Console, Context, Duration, Effect, Layer, Random, References, Result, Stream } from "effect"
 
 /** @since 0.1.0 */
 export interface DemoOptions {
@@ -183,6 +183,11 @@ export const run = (options: DemoOptions) =>
       }
       return summary
     })
+  ).pipe(
+    // the demo narrates; its nodes' operator lines (every connect) would drown
+    // it, and stdout may be JSON: warnings and errors only, on stderr
+    Effect.provideService(References.MinimumLogLevel, "Warn"),
+    Effect.provideService(References.LogToStderr, true)
   )
 
 /** Parses and checks the demo's options. @since 0.1.0 */

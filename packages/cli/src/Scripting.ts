@@ -260,7 +260,9 @@ export const session = Effect.fnUntraced(function* (options: SessionOptions) {
     return run.pipe(
       Effect.catchTag("CommandError", (e) =>
         Effect.as(emit({ event: "error", reason: e.reason, message: e.message, line }), true)
-      )
+      ),
+      // the node is stopping: the session ends
+      Effect.catchTag("NodeClosed", () => Effect.succeed(false))
     )
   }
   yield* options.lines.pipe(

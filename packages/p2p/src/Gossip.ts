@@ -25,7 +25,7 @@
  */
 import { createHash } from "node:crypto"
 import { Clock, Context, Duration, Effect, Layer, Queue, Stream } from "effect"
-import { type MessagesTaken, Network } from "./Network.ts"
+import { type MessagesTaken, Network, type NodeClosed } from "./Network.ts"
 import * as Parcel from "./Parcel.ts"
 
 /**
@@ -61,7 +61,7 @@ export interface GossipOptions {
  */
 export interface GossipService {
   /** Broadcasts a payload (and remembers it, so it is not delivered back to us). */
-  readonly publish: (payload: Uint8Array) => Effect.Effect<void>
+  readonly publish: (payload: Uint8Array) => Effect.Effect<void, NodeClosed>
   /** Each payload once, in arrival order; one shared queue. */
   readonly messages: Stream.Stream<GossipMessage>
   /** Counters: delivered, repeats ignored, dropped because the application did not keep up. */
@@ -137,7 +137,8 @@ export class Gossip extends Context.Service<Gossip, GossipService>()("@catp2p/p2
             counters.delivered++
             if (Queue.isFullUnsafe(out)) counters.dropped++
             Queue.offerUnsafe(out, { payload: parcel.payload, from: parcel.address, id })
-            yield* network.send(Parcel.make(Parcel.Broadcast, parcel.payload))
+            // a node that is stopping relays no more
+            yield* Effect.ignore(network.send(Parcel.make(Parcel.Broadcast, parcel.payload)))
           })
         ).pipe(Effect.forkScoped)
 

@@ -19,10 +19,11 @@
  * @since 0.1.0
  * @module
  */
-import { Clock, Context, Duration, Effect, Layer, Result, type Scope, type Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Result, Schema, type Scope, type Stream } from "effect"
 import { Bans } from "./internal/guard/Bans.ts"
 import type { ConfigError } from "./Config.ts"
 import { Dialer, type DialError } from "./internal/node/Dialer.ts"
+import { flush } from "./internal/node/Flush.ts"
 import type * as Endpoint from "./Endpoint.ts"
 import type { HandshakeError } from "./Handshake.ts"
 import { Inbox, type MessagesTaken } from "./internal/node/Inbox.ts"
@@ -45,6 +46,16 @@ export {
    */
   MessagesTaken
 } from "./internal/node/Inbox.ts"
+
+/**
+ * A send after the node began to stop: the parcel was not queued. Sends
+ * made before are still written, for up to `shutdownFlushTimeout`.
+ *
+ * @since 0.1.0
+ */
+export class NodeClosed extends Schema.TaggedError<NodeClosed>()("NodeClosed", {
+  message: Schema.String
+}) {}
 
 /**
  * A summary of the node (Go: `Info`): rates are per second, summed over
@@ -101,11 +112,13 @@ export interface NetworkService {
    * Routes an application parcel without waiting; drops under overload are
    * counted. Returns the number of peers it was queued for. The payload is
    * not copied (large payloads are written to the sockets by reference):
-   * do not modify it afterwards.
+   * do not modify it afterwards. Once the node stops (its scope closes),
+   * fails with {@link NodeClosed}; what was sent before is still written,
+   * for up to `shutdownFlushTimeout`.
    */
-  readonly send: (parcel: Parcel) => Effect.Effect<number>
+  readonly send: (parcel: Parcel) => Effect.Effect<number, NodeClosed>
   /** Like `send`, but waits for room in the targets' queues instead of dropping. */
-  readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number>
+  readonly sendBlocking: (parcel: Parcel) => Effect.Effect<number, NodeClosed>
   /**
    * Application parcels from the network; `address` is the sender's peer
    * hash. The node's one queue of `channelCapacity`, with **one reader at a
@@ -221,11 +234,25 @@ export class Network extends Context.Service<Network, NetworkService>()("@catp2p
           )
         })
 
+      // stopping: no new sends; the peers write what was sent before, up to
+      // the deadline (this layer is built last, so it is finalized first,
+      // while the peers still run)
+      let closing = false
+      const closedError = new NodeClosed({ message: "the node is stopping: parcel not sent" })
+      yield* Effect.addFinalizer(() =>
+        Effect.suspend(() => {
+          closing = true
+          return flush(store.all(), config.shutdownFlushTimeout)
+        })
+      )
+      const send = (parcel: Parcel) => (closing ? Effect.fail(closedError) : router.route(parcel))
+      const sendBlocking = (parcel: Parcel) => (closing ? Effect.fail(closedError) : router.routeBlocking(parcel))
+
       return Network.of({
         address: listener.address,
         nodeId: negotiation.nodeId,
-        send: router.route,
-        sendBlocking: router.routeBlocking,
+        send,
+        sendBlocking,
         messages: inbox.messages,
         subscribe: inbox.subscribe.pipe(Effect.withSpan("Network.subscribe")),
         total: Effect.sync(() => store.total),

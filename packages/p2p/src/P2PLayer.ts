@@ -29,6 +29,7 @@ import { Listener } from "./internal/node/Listener.ts"
 import { Metrics, type Options as MetricsOptions } from "./Metrics.ts"
 import { Network } from "./Network.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
+import { OperatorLog } from "./internal/log/OperatorLog.ts"
 import { PeerCache } from "./internal/cat/PeerCache.ts"
 import { PeerStore } from "./internal/node/PeerStore.ts"
 import { Replenish } from "./internal/cat/Replenish.ts"
@@ -121,7 +122,7 @@ export function layerWith(
     transport
   )
   const withSources = Layer.provideMerge(Layer.mergeAll(seeds, peerCache, Guard.layer, Tick.layer), base)
-  const inbox = Layer.provideMerge(Inbox.layer, withSources)
+  const inbox = Layer.provideMerge(Layer.mergeAll(Inbox.layer, OperatorLog.layer), withSources)
   const controller = Layer.provideMerge(Controller.layer, inbox)
   // the Dialer announces the port the Listener bound
   const listener = Layer.provideMerge(Listener.layer, controller)

@@ -17,7 +17,8 @@ const CATP2P_DEFAULTS = {
   frameProgressWindow: Duration.seconds(30),
   maxPendingHandshakes: 32,
   maxPendingHandshakesPerIp: 4,
-  discourageTime: Duration.hours(1)
+  discourageTime: Duration.hours(1),
+  shutdownFlushTimeout: Duration.seconds(2)
 } as const
 type CatOnly = keyof typeof CATP2P_DEFAULTS
 const CATP2P_FIELDS = [
@@ -26,7 +27,8 @@ const CATP2P_FIELDS = [
   "FrameProgressWindow",
   "MaxPendingHandshakes",
   "MaxPendingHandshakesPerIP",
-  "DiscourageTime"
+  "DiscourageTime",
+  "ShutdownFlushTimeout"
 ]
 
 // Go's DefaultP2PConfiguration() (configuration.go), field by field.

@@ -19,6 +19,7 @@ import { Clock, Context, Duration, Effect, FileSystem, Layer, Schema, Semaphore,
 import * as HttpClient from "effect/http/HttpClient"
 import * as Endpoint from "../../Endpoint.ts"
 import { NodeConfig } from "../node/NodeConfig.ts"
+import * as Reasons from "../log/Reasons.ts"
 
 /**
  * Most bytes read from a seed source; a larger one fails with `TooLarge`.
@@ -235,7 +236,8 @@ const readCapped = <E>(
 
 const readHttp = (client: HttpClient.HttpClient, url: string): Effect.Effect<string, SeedError> =>
   client.get(url).pipe(
-    Effect.mapError((e) => new SeedError({ source: url, reason: "Unreachable", message: e.message })),
+    // with its causes: "Transport error" alone does not say connection refused, DNS, TLS …
+    Effect.mapError((e) => new SeedError({ source: url, reason: "Unreachable", message: Reasons.withCauses(e) })),
     Effect.flatMap((response) => {
       if (response.status < 200 || response.status > 299) {
         // read at most one chunk, so the connection is released
@@ -252,7 +254,7 @@ const readHttp = (client: HttpClient.HttpClient, url: string): Effect.Effect<str
       return readCapped(
         url,
         response.stream,
-        (e) => new SeedError({ source: url, reason: "Unreadable", message: e.message })
+        (e) => new SeedError({ source: url, reason: "Unreadable", message: Reasons.withCauses(e) })
       )
     }),
     Effect.timeoutOrElse({

@@ -313,6 +313,13 @@ const TABLE = {
     "1h",
     Dur,
     "How long a peer that sent invalid data is refused and not dialed; 0 = off (catp2p)"
+  ),
+  shutdownFlushTimeout: field(
+    "ShutdownFlushTimeout",
+    "duration",
+    "2s",
+    Dur,
+    "On stop, how long peers may take to send what the application already sent; what is left is dropped and logged; 0 = drop at once (catp2p)"
   )
 }
 

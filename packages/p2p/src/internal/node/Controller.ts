@@ -7,12 +7,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
 import type * as Endpoint from "../../Endpoint.ts"
 import { Guard } from "../guard/Guard.ts"
 import { Inbox } from "./Inbox.ts"
 import type { Handshake } from "../../Handshake.ts"
 import { NodeConfig } from "./NodeConfig.ts"
+import { OperatorLog } from "../log/OperatorLog.ts"
 import * as ParcelType from "../../ParcelType.ts"
 import * as Loops from "../peer/Loops.ts"
 import type * as PeerModule from "../peer/Peer.ts"
@@ -82,7 +83,7 @@ export interface ControllerService {
 }
 
 /** What the Controller's layer needs. */
-type Requires = NodeConfig | PeerStore | Specials | Guard | Tick | Inbox | NodeStats
+type Requires = NodeConfig | PeerStore | Specials | Guard | Tick | Inbox | NodeStats | OperatorLog
 
 /**
  * @since 0.1.0
@@ -97,6 +98,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
       const guard = yield* Guard
       const inbox = yield* Inbox
       const stats = yield* NodeStats
+      const operator = yield* OperatorLog
 
       const shareFor = (exclude: (ep: Endpoint.Endpoint) => boolean) =>
         Effect.map(store.shuffled(), (peers) => {
@@ -113,8 +115,18 @@ export class Controller extends Context.Service<Controller, ControllerService>()
         tooSoon: () => stats.peerRequestTooSoon()
       }
 
-      const attach: ControllerService["attach"] = (options) =>
-        Loops.run(
+      /** `10.0.0.1:8108 1a2b3c4d (in, v10)`: the peer's hash, direction and protocol, for the operator's lines. */
+      const who = (peer: PeerModule.Peer) =>
+        `${peer.hash} (${peer.incoming ? "in" : "out"}, v${peer.protocol.version}${peer.special ? ", special" : ""})`
+      const annotations = (peer: PeerModule.Peer) => () => ({
+        peer: peer.hash,
+        direction: peer.incoming ? "in" : "out",
+        protocol: peer.protocol.version
+      })
+
+      const attach: ControllerService["attach"] = (options) => {
+        let live: PeerModule.Peer | undefined
+        return Loops.run(
           {
             connection: options.connection,
             protocol: options.protocol,
@@ -130,6 +142,7 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           },
           (peer) =>
             Effect.gen(function* () {
+              live = peer
               stats.track(peer)
               const replaced = store.add(peer)
               if (replaced !== undefined) yield* replaced.stop("Stopped", "replaced by a new connection")
@@ -141,9 +154,27 @@ export class Controller extends Context.Service<Controller, ControllerService>()
               )
               // a protocol 9 node says hello with a Peer-Request: answer it (Go does the same)
               if (options.handshake.type === ParcelType.PeerRequest) yield* peer.answerPeerRequest()
+              yield* operator.log(
+                "connected",
+                () => `peer connected: ${who(peer)}, ${store.total} peers`,
+                annotations(peer)
+              )
               if (options.onStart) yield* options.onStart(peer)
             })
         ).pipe(
+          Effect.tap((closed) => {
+            const peer = live
+            if (peer === undefined) return Effect.void
+            return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              operator.log(
+                "disconnected",
+                () =>
+                  `peer disconnected: ${who(peer)} after ${Duration.format(Duration.millis(now - peer.connected))}: ` +
+                  `${closed.reason} (${closed.message}), ${store.total} peers`,
+                annotations(peer)
+              )
+            )
+          }),
           Effect.tap((closed) => {
             if (closed.reason === "Malformed") stats.invalid()
             // misbehaviour (invalid data, a stalled frame): counted, and invalid data discourages the IP
@@ -153,12 +184,15 @@ export class Controller extends Context.Service<Controller, ControllerService>()
           }),
           tracePeer(options)
         )
+      }
 
       // once a tick: the application queue's stall check, then each peer's
       // deadlines, ping and rates (see `Peer.maintain`)
       const tick = yield* Tick
       yield* tick.register((now) =>
-        Effect.andThen(inbox.maintain, () => Effect.forEach(store.all(), (peer) => peer.maintain(now), { discard: true }))
+        Effect.andThen(inbox.maintain, () =>
+          Effect.forEach(store.all(), (peer) => peer.maintain(now), { discard: true })
+        )
       )
 
       return Controller.of({ attach, shareFor, connecting: Traffic.connecting(stats.traffic) })

@@ -34,6 +34,8 @@ import { HandshakeError, Timeout } from "../../Handshake.ts"
 import * as HandshakeFlow from "../handshake/HandshakeFlow.ts"
 import { MalformedHandshake } from "../../Misbehaviour.ts"
 import { NodeConfig } from "./NodeConfig.ts"
+import { OperatorLog } from "../log/OperatorLog.ts"
+import * as Reasons from "../log/Reasons.ts"
 import type { Peer } from "../peer/Peer.ts"
 import { Specials } from "./Specials.ts"
 import * as Stackless from "../Stackless.ts"
@@ -112,7 +114,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
   static readonly layer: Layer.Layer<
     Dialer,
     never,
-    Transport | NodeConfig | Listener | Bans | Controller | Specials | Guard | Tick
+    Transport | NodeConfig | Listener | Bans | Controller | Specials | Guard | Tick | OperatorLog
   > = Layer.effect(
     Dialer,
     Effect.gen(function* () {
@@ -124,6 +126,7 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
       const controller = yield* Controller
       const specials = yield* Specials
       const guard = yield* Guard
+      const operator = yield* OperatorLog
       const connecting = controller.connecting
       const fibers = yield* FiberSet.make<void>()
       /** Outgoing handshakes in progress. */
@@ -256,7 +259,13 @@ export class Dialer extends Context.Service<Dialer, DialerService>()("@catp2p/p2
           Effect.scoped(connectAndRun).pipe(
             Effect.catch((e: DialError | HandshakeError) =>
               Effect.gen(function* () {
-                yield* record(key, e._tag === "HandshakeError" && e.reason._tag === "Rejected" ? "rejected" : "failed")
+                const rejected = e._tag === "HandshakeError" && e.reason._tag === "Rejected"
+                yield* record(key, rejected ? "rejected" : "failed")
+                yield* operator.log(
+                  rejected ? "dialRejected" : "dialFailed",
+                  () => `dial ${key}${specials.isSpecial(ep) ? " (special)" : ""} failed: ${Reasons.dial(e)}`,
+                  () => ({ reason: e._tag === "HandshakeError" ? e.reason._tag : e.reason })
+                )
                 if (e._tag === "HandshakeError" && e.reason._tag === "Loopback") {
                   bans.banEndpoint(ep, (yield* Clock.currentTimeMillis) + Duration.toMillis(LOOPBACK_BAN))
                 }

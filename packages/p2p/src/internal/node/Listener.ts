@@ -63,7 +63,10 @@ import * as Eviction from "../guard/Eviction.ts"
 import { Guard } from "../guard/Guard.ts"
 import * as HandshakeFlow from "../handshake/HandshakeFlow.ts"
 import { MalformedHandshake } from "../../Misbehaviour.ts"
+import * as NetworkId from "../../NetworkId.ts"
 import { NodeConfig } from "./NodeConfig.ts"
+import { OperatorLog } from "../log/OperatorLog.ts"
+import * as Reasons from "../log/Reasons.ts"
 import { NodeStats } from "../stats/NodeStats.ts"
 import type { Peer } from "../peer/Peer.ts"
 import { PeerStore } from "./PeerStore.ts"
@@ -122,7 +125,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
   static readonly layer: Layer.Layer<
     Listener,
     TransportError,
-    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard | Tick | NodeStats
+    Transport | NodeConfig | PeerStore | Bans | Specials | Controller | Guard | Tick | NodeStats | OperatorLog
   > = Layer.effect(
     Listener,
     Effect.gen(function* () {
@@ -135,6 +138,7 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
       const specials = yield* Specials
       const controller = yield* Controller
       const guard = yield* Guard
+      const operator = yield* OperatorLog
       const stats = yield* NodeStats
       const connecting = Traffic.connecting(stats.traffic)
       const listenLimit = Duration.toMillis(config.listenLimit)
@@ -210,8 +214,11 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
           for (const p of pending) {
             if (now - p.since < handshakeTimeout) continue
             leave(p)
-            yield* Effect.logDebug(
-              `incoming handshake from ${p.ip} failed: no handshake within ${Duration.format(config.handshakeTimeout)}`
+            yield* operator.log(
+              "handshakeFailed",
+              () =>
+                `incoming handshake from ${p.ip} failed: no handshake within ${Duration.format(config.handshakeTimeout)}`,
+              () => ({ remote: p.ip, reason: "Timeout" })
             )
             p.fiber.interruptUnsafe()
           }
@@ -355,7 +362,11 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
               e.reason._tag === "Malformed"
                 ? guard.report(ip, new MalformedHandshake({ message: e.reason.message }), specials.isSpecialIp(ip))
                 : Effect.void,
-              Effect.logDebug(`incoming handshake failed: ${e.message}`)
+              operator.log(
+                "handshakeFailed",
+                () => `incoming handshake from ${ip} failed: ${Reasons.handshake(e, "incoming")}`,
+                () => ({ reason: e.reason._tag })
+              )
             )
           ),
           Effect.annotateLogs({ remote: Endpoint.format({ ip, port: String(connection.remote.port) }) })
@@ -366,8 +377,9 @@ export class Listener extends Context.Service<Listener, ListenerService>()("@cat
       const server = yield* transport.listen({ host: config.bindIp, port: Number(config.listenPort) }, handler)
       // listenPort 0: announce the port actually bound
       negotiation = { ...configured, listenPort: String(server.address.port) }
-      yield* Effect.logDebug(
-        `listening on ${Endpoint.format({ ip: server.address.host, port: String(server.address.port) })}`
+      yield* Effect.logInfo(
+        `listening on ${Endpoint.format({ ip: server.address.host, port: String(server.address.port) })} ` +
+          `(${NetworkId.format(config.network)}, protocol ${config.protocolVersion})`
       )
       return Listener.of({ address: server.address, negotiation })
     })

@@ -115,6 +115,7 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       // queue woke us), in one socket write: its small frames encoded into
       // one buffer, large payloads as chunks of their own (not copied)
       const batch = yield* peer.queue.take(WRITE_BATCH, WRITE_BATCH_BYTES)
+      peer.writing = true
       const chunks = protocol.encodeParcels(batch)
       let bytes = 0
       for (const chunk of chunks) bytes += chunk.length
@@ -129,6 +130,8 @@ const writeLoop = (peer: Peer, options: PeerOptions) =>
       peer.messagesSent += batch.length
       peer.bytesSent += bytes
       peer.lastSend = yield* Clock.currentTimeMillis
+      peer.writing = false
+      peer.wrote()
     }
   })
 

@@ -102,11 +102,15 @@ export class Peer {
   lastRead: number
   /** Clock time the pending write started, or undefined (write deadline). */
   writingSince: number | undefined = undefined
+  /** The writer holds a batch it took from the queue and has not finished writing. */
+  writing = false
   lastSend: number
   /** Clock time of the last application parcel it sent us (0: none; its usefulness, for eviction). */
   lastApplication = 0
   messagesSent = 0
   bytesSent = 0
+  /** Callers of `drained` waiting for the writer to finish a write. */
+  private drainWaiters: Array<() => void> | undefined = undefined
   messagesReceived = 0
   bytesReceived = 0
 
@@ -162,6 +166,44 @@ export class Peer {
   /** Queues a p2p parcel (Ping, Pong, Peer-Request, Peer-Response) in the control lane, sent first; never drops an application parcel. */
   sendControl(parcel: Parcel): number {
     return this.queue.offerControl(parcel)
+  }
+
+  /** Whether everything queued has been written (nothing queued, no write pending). */
+  get idle(): boolean {
+    return this.queue.size === 0 && !this.writing
+  }
+
+  /**
+   * Completes once everything queued so far has been written to the
+   * connection (see {@link idle}), or the peer has ended. The node's
+   * graceful stop waits for it, under its deadline.
+   */
+  drained(): Effect.Effect<void> {
+    const wait: Effect.Effect<void> = Effect.suspend(() =>
+      this.idle
+        ? Effect.void
+        : Effect.andThen(
+            Effect.callback<void>((resume) => {
+              const wake = () => resume(Effect.void)
+              if (this.drainWaiters === undefined) this.drainWaiters = [wake]
+              else this.drainWaiters.push(wake)
+              return Effect.sync(() => {
+                const i = this.drainWaiters?.indexOf(wake) ?? -1
+                if (i >= 0) this.drainWaiters!.splice(i, 1)
+              })
+            }),
+            wait
+          )
+    )
+    return Effect.raceFirst(wait, Effect.asVoid(Deferred.await(this.closed)))
+  }
+
+  /** The writer finished a write: wakes the callers of `drained` (only when someone waits). */
+  wrote(): void {
+    const waiters = this.drainWaiters
+    if (waiters === undefined) return
+    this.drainWaiters = undefined
+    for (const wake of waiters) wake()
   }
 
   /** Ends the peer (Go: `Stop`): its scope's owner closes the connection. */

@@ -81,6 +81,14 @@ export class SendQueue {
     return this.items.length - this.head + this.control.length
   }
 
+  /** Payload bytes waiting, both lanes (walks the queue: for reports, not the hot path). */
+  get sizeBytes(): number {
+    let bytes = 0
+    for (let i = this.head; i < this.items.length; i++) bytes += this.items[i]!.payload.length
+    for (const p of this.control) bytes += p.payload.length
+    return bytes
+  }
+
   /** Application parcels waiting. */
   private get queued(): number {
     return this.items.length - this.head

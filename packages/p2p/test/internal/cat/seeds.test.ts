@@ -169,6 +169,8 @@ describe("Seeds over HTTP (a server on 127.0.0.1)", () => {
       expect(yield* seeds.get).toEqual([])
       expect(logs.warnings()).toHaveLength(1)
       expect(logs.warnings()[0]!.annotations).toMatchObject({ source: url, reason: "Unreachable" })
+      // the line names the cause behind the HTTP client's "Transport error"
+      expect(logs.warnings()[0]!.message).toContain(`ECONNREFUSED 127.0.0.1:${port}`)
       expect(yield* Effect.flip(seeds.fetch)).toMatchObject({ _tag: "SeedError", reason: "Unreachable", source: url })
     }).pipe(Effect.provide(logs.layer))
   })
