@@ -51,6 +51,7 @@ export {
  * A send after the node began to stop: the parcel was not queued. Sends
  * made before are still written, for up to `shutdownFlushTimeout`.
  *
+ * @category errors
  * @since 0.1.0
  */
 export class NodeClosed extends Schema.TaggedError<NodeClosed>()("NodeClosed", {

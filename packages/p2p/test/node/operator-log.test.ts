@@ -10,10 +10,11 @@ import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { NetworkId } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
-import { BURST } from "../src/internal/log/OperatorLog.ts"
-import { RateLimit } from "../src/internal/log/RateLimit.ts"
-import { hostOf, memoryNode, settle } from "./cat-support.ts"
-import { operatorLogs } from "./log-support.ts"
+import { operatorLogs } from "../support/log.ts"
+import { hostOf, memoryNode, settle } from "../support/memory.ts"
+
+/** The lines of one kind an operator sees before the rate limit (OperatorLog's documented burst). */
+const BURST = 40
 
 describe("operator log lines (memory transport, TestClock)", () => {
   it.effect("peer connected and disconnected, with direction, protocol and why, at Info", () => {
@@ -94,20 +95,5 @@ describe("operator log lines (memory transport, TestClock)", () => {
       assert.strictEqual(summaries.length, 2)
       assert.isBelow(logs.lines.length, 2 * BURST + 20)
     }).pipe(Effect.provide(logs.layer))
-  })
-})
-
-describe("RateLimit", () => {
-  it("a burst, then perSecond lines; suppressed lines are reported with the next line or as a summary", () => {
-    const limit = new RateLimit<"k">(3, 2)
-    const emitted = Array.from({ length: 10 }, () => limit.take("k", 0).emit).filter(Boolean).length
-    assert.strictEqual(emitted, 3)
-    assert.deepStrictEqual(limit.take("k", 499), { emit: false })
-    // half a second later: one token; the line carries the 8 suppressed before it
-    assert.deepStrictEqual(limit.take("k", 500), { emit: true, suppressed: 8 })
-    assert.deepStrictEqual(limit.take("k", 500), { emit: false })
-    assert.deepStrictEqual(limit.summaries(600), [])
-    assert.deepStrictEqual(limit.summaries(1_000), [["k", 1]])
-    assert.deepStrictEqual(limit.summaries(2_000), [])
   })
 })

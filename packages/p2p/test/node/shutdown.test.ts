@@ -10,9 +10,9 @@ import { Duration, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type Config, Parcel } from "@catp2p/p2p"
 import { MemoryTransport } from "@catp2p/p2p/testing"
-import { hostOf, memoryNode, scriptedPeer, settle } from "./cat-support.ts"
-import { operatorLogs } from "./log-support.ts"
-import { show, text } from "./node-support.ts"
+import { operatorLogs } from "../support/log.ts"
+import { hostOf, memoryNode, scriptedPeer, settle } from "../support/memory.ts"
+import { show, text } from "../support/node.ts"
 
 /** Node A (in a scope of its own, closed by the test) dialed by node B, which collects what it receives. */
 const pair = (overrides: Partial<Config.Config> = {}) =>
