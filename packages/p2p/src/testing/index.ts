@@ -21,5 +21,7 @@
  *
  * @since 0.1.0
  */
+// first: refuses an old Node.js in one line before any dependency is evaluated
+import "../internal/NodeVersion.ts"
 export * as MemoryTransport from "./MemoryTransport.ts"
 export * as Simulation from "./Simulation.ts"
