@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Console, Effect, Result } from "effect"
-import { Command, Flag } from "effect/cli"
+import type { Config, Network, Transport } from "@catp2p/p2p"
+import { Console, Effect, type FileSystem, Result, type Stdio } from "effect"
+import { type CliError, Command, Flag } from "effect/cli"
 import * as Demo from "./Demo.ts"
 import * as Handshakes from "./Handshakes.ts"
 import { Host } from "./internal/Host.ts"
@@ -50,7 +51,13 @@ const demo = Command.make(
  *
  * @since 0.1.0
  */
-export const command = Command.make("catp2p").pipe(
+export const command: Command.Command<
+  "catp2p",
+  {},
+  {},
+  string | Transport.TransportError | Network.MessagesTaken | Network.NodeClosed | Config.ConfigError,
+  FileSystem.FileSystem | Stdio.Stdio
+> = Command.make("catp2p").pipe(
   Command.withDescription("Run and inspect catp2p nodes: Factom's p2p gossip network in TypeScript"),
   Command.withSubcommands([Node.command, demo, handshakes])
 )
@@ -60,4 +67,8 @@ export const command = Command.make("catp2p").pipe(
  *
  * @since 0.1.0
  */
-export const run = Command.run(command, { version })
+export const run: Effect.Effect<
+  void,
+  string | CliError.CliError | Transport.TransportError | Network.MessagesTaken | Network.NodeClosed | Config.ConfigError,
+  Command.Environment
+> = Command.run(command, { version })

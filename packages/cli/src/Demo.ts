@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Config, Endpoint, Gossip, Network, NetworkId, P2PLayer } from "@catp2p/p2p"
+import { Config, Endpoint, Gossip, Network, NetworkId, P2PLayer, type Transport } from "@catp2p/p2p"
 import { Clock, Console, Context, Duration, Effect, Layer, Random, References, Result, Stream } from "effect"
 
 /** @since 0.1.0 */
@@ -89,7 +89,12 @@ const table = (nodes: ReadonlyArray<DemoNode>) =>
  *
  * @since 0.1.0
  */
-export const run = (options: DemoOptions) =>
+export const run = (
+  options: DemoOptions
+): Effect.Effect<
+  DemoSummary,
+  Transport.TransportError | Network.MessagesTaken | Network.NodeClosed | Config.ConfigError
+> =>
   Effect.scoped(
     Effect.gen(function* () {
       const say = (line: string) => (options.json ? Effect.void : Console.log(line))

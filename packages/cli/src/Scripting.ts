@@ -181,7 +181,12 @@ const targetName = (target: string): string =>
  *
  * @since 0.1.0
  */
-export const execute = Effect.fnUntraced(function* (
+export const execute: (
+  network: Network.NetworkService,
+  config: Config.Config,
+  command: Command,
+  emit: (event: Event) => Effect.Effect<void>
+) => Effect.Effect<boolean, CommandError | Network.NodeClosed> = Effect.fnUntraced(function* (
   network: Network.NetworkService,
   config: Config.Config,
   command: Command,

@@ -24,6 +24,8 @@
  * @since 0.1.0
  * @module @catp2p/p2p
  */
+// first: refuses an old Node.js in one line before any dependency is evaluated
+import "./internal/NodeVersion.ts"
 export * as Config from "./Config.ts"
 export * as ConfigText from "./ConfigText.ts"
 export * as Endpoint from "./Endpoint.ts"

@@ -25,6 +25,8 @@
  * @since 0.1.0
  * @module @catp2p/p2p/testing
  */
+// first: refuses an old Node.js in one line before any dependency is evaluated
+import "../internal/NodeVersion.ts"
 export * as MemoryTransport from "./MemoryTransport.ts"
 export * as Simulation from "./Simulation.ts"
 export * as PeerFiles from "./PeerFiles.ts"
