@@ -11,7 +11,8 @@
  *   on stdin (`Scripting`).
  *
  * SIGINT or SIGTERM closes the node's layer (which writes the peer file when
- * `peerCacheFile` is set) and exits 0; a second signal exits at once (130),
+ * `peerCacheFile` is set) and exits 0; a second signal exits at once (130)
+ * (one within {@link SIGNAL_ECHO} of the first is the same, forwarded by npm),
  * and a shutdown that takes longer than {@link SHUTDOWN_LIMIT} exits 1. The
  * end of stdin (in `--chat` and `--json`) and `quit` shut down the same way.
  * Status 2 means a bad configuration (every problem is printed, each naming
@@ -28,6 +29,7 @@
  */
 import { Config, Endpoint, Network, P2PLayer, PeerHash, Telemetry, type Transport } from "@catp2p/p2p"
 import {
+  Clock,
   Console,
   Context,
   Duration,
@@ -192,29 +194,47 @@ export const program = (
 const exit = (code: number) => Host.use((host) => host.exit(code))
 
 /**
- * A second SIGINT/SIGTERM exits at once (130); after the first one, a
- * shutdown still running after {@link SHUTDOWN_LIMIT} exits 1. The first
- * signal itself is handled by the runtime, which interrupts the program.
+ * A signal this soon after the first is the same request seen twice, not a
+ * second one: a Ctrl-C under `npm run`/`npx` reaches the node from the
+ * terminal and again from npm, which forwards it.
  *
  * @since 0.1.0
  */
-export const signalGuard = Effect.acquireRelease(
-  Effect.sync(() => {
-    let signals = 0
-    const onSignal = () => {
-      signals++
-      if (signals > 1) process.exit(130)
-      setTimeout(() => process.exit(1), Duration.toMillis(SHUTDOWN_LIMIT)).unref()
-    }
-    process.on("SIGINT", onSignal)
-    process.on("SIGTERM", onSignal)
-    return onSignal
-  }),
-  (onSignal) =>
+export const SIGNAL_ECHO = Duration.seconds(1)
+
+/**
+ * A second SIGINT/SIGTERM exits at once (130), unless it comes within
+ * {@link SIGNAL_ECHO} of the first (then it is the same one, forwarded);
+ * after the first one, a shutdown still running after {@link SHUTDOWN_LIMIT}
+ * exits 1. The first signal itself is handled by the runtime, which
+ * interrupts the program.
+ *
+ * @since 0.1.0
+ */
+export const signalGuard = Clock.clockWith((clock) =>
+  Effect.acquireRelease(
     Effect.sync(() => {
-      process.off("SIGINT", onSignal)
-      process.off("SIGTERM", onSignal)
-    })
+      let first: bigint | undefined
+      const echo = BigInt(Duration.toMillis(SIGNAL_ECHO)) * 1_000_000n
+      const onSignal = () => {
+        const now = clock.monotonicTimeNanosUnsafe()
+        if (first === undefined) {
+          first = now
+          setTimeout(() => process.exit(1), Duration.toMillis(SHUTDOWN_LIMIT)).unref()
+        } else if (now - first >= echo) {
+          process.exit(130)
+        }
+      }
+      process.on("SIGINT", onSignal)
+      process.on("SIGTERM", onSignal)
+      return onSignal
+    }),
+    (onSignal) =>
+      Effect.sync(() => {
+        process.off("SIGINT", onSignal)
+        process.off("SIGTERM", onSignal)
+      })
+  )
 )
 
 const readConfigFile = Effect.fnUntraced(function* (path: string) {
