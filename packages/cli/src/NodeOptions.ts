@@ -24,7 +24,7 @@
  *   names, as in `Config.Encoded`: `{"targetPeers": 40, "roundTime": "5m"}`;
  *   an unknown key is an error.
  *
- * Every source holds text as `ConfigText` reads it (durations `"5s"`, `"15m"`;
+ * Every source holds text as `Config` reads it (durations `"5s"`, `"15m"`;
  * networks `MainNet`, `custom:<name>`, `0x`-hex; special peers
  * `ip:port,ip`; booleans `true`/`false`/`1`/`0`); the file may also hold
  * JSON numbers and booleans. Each source is decoded on its own by

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Config, ConfigText, NetworkId } from "@catp2p/p2p"
+import { Config, NetworkId } from "@catp2p/p2p"
 import { assert, it as effect } from "@effect/vitest"
 import { Duration, Effect, Result } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
@@ -100,7 +100,7 @@ describe("precedence: flag > env > file > default", () => {
     }
   ]
   const shown = (field: NodeOptions.Field, value: unknown) =>
-    field === "special" ? ConfigText.formatSpecial(value as ReadonlyArray<ConfigText.SpecialPeer>) : value
+    field === "special" ? Config.formatSpecial(value as ReadonlyArray<Config.SpecialPeer>) : value
 
   for (const c of cases) {
     it(`${c.field}`, () => {

@@ -9,7 +9,7 @@
  * CLI makes its flags and the README its table) all come from it.
  *
  * The encoded form (JSON, config files, flags, environment variables)
- * accepts text for every field (see `ConfigText`): durations as `"15m"`,
+ * accepts text for every field (the text forms `catp2p node` reads): durations as `"15m"`,
  * `"5s"`, `"1h30m"`, `"15 minutes"` or milliseconds; the network as `MainNet`,
  * `custom:<name>`, a uint32 or `0x`-hex; `special` as a list of peers.
  *
@@ -42,8 +42,8 @@
  * @module
  */
 import { Effect, Result, Schema, Struct } from "effect"
-import type * as Text from "./ConfigText.ts"
-import { parseSpecial as parseSpecialText } from "./ConfigText.ts"
+import type * as Text from "./internal/config/Text.ts"
+import { formatSpecial as formatSpecialText, parseSpecial as parseSpecialText } from "./internal/config/Text.ts"
 import * as Fields from "./internal/config/Fields.ts"
 import * as Validate from "./internal/config/Validate.ts"
 import * as NetworkId from "./NetworkId.ts"
@@ -69,10 +69,10 @@ const toErrors = (problems: ReadonlyArray<Validate.Problem>): ReadonlyArray<Conf
  *
  * @since 0.1.0
  */
-export { SpecialIp, SpecialPeer } from "./ConfigText.ts"
+export { SpecialIp, SpecialPeer } from "./internal/config/Text.ts"
 
 /**
- * Parses special peers (see `ConfigText.parseSpecial`); a bad entry fails
+ * Parses special peers (the form `formatSpecial` writes); a bad entry fails
  * with a {@link ConfigError} for field `"special"`.
  *
  * @category decoding
@@ -80,6 +80,16 @@ export { SpecialIp, SpecialPeer } from "./ConfigText.ts"
  */
 export const parseSpecial = (raw: string): Result.Result<ReadonlyArray<Text.SpecialPeer>, ConfigError> =>
   Result.mapError(parseSpecialText(raw), (message) => new ConfigError({ field: "special", message }))
+
+/**
+ * Writes special peers in the text form {@link parseSpecial} reads
+ * (`ip` or `ip:port`, comma-separated).
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const formatSpecial = (peers: ReadonlyArray<{ readonly ip: string; readonly port?: string }>): string =>
+  formatSpecialText(peers)
 
 /**
  * The configuration schema, fields in Go's order, built from the field

@@ -27,7 +27,6 @@
 // first: refuses an old Node.js in one line before any dependency is evaluated
 import "./internal/NodeVersion.ts"
 export * as Config from "./Config.ts"
-export * as ConfigText from "./ConfigText.ts"
 export * as Endpoint from "./Endpoint.ts"
 export * as Gossip from "./Gossip.ts"
 export * as Handshake from "./Handshake.ts"

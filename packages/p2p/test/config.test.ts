@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto"
 import { it } from "@effect/vitest"
-import { Duration, Effect, Option, Result, SchemaAST } from "effect"
-import * as fc from "fast-check"
+import { Duration, Effect, Result, SchemaAST } from "effect"
 import { describe, expect, expectTypeOf } from "vitest"
 import * as Config from "../src/Config.ts"
-import * as Text from "../src/ConfigText.ts"
 import * as Endpoint from "../src/Endpoint.ts"
 import * as NetworkId from "../src/NetworkId.ts"
 
@@ -181,7 +179,7 @@ describe("the field table", () => {
     expectTypeOf<Config.Config["enablePrometheus"]>().toEqualTypeOf<boolean>()
     expectTypeOf<Config.Config["protocolVersion"]>().toEqualTypeOf<9 | 10 | 11>()
     expectTypeOf<Config.Config["network"]>().toEqualTypeOf<NetworkId.NetworkId>()
-    expectTypeOf<Config.Config["special"]>().toEqualTypeOf<ReadonlyArray<Text.SpecialPeer>>()
+    expectTypeOf<Config.Config["special"]>().toEqualTypeOf<ReadonlyArray<Config.SpecialPeer>>()
     expectTypeOf<keyof Config.Config>().toEqualTypeOf<Config.FieldInfo["name"]>()
   })
 
@@ -512,63 +510,5 @@ describe("nodeIdOf", () => {
     expect(Config.nodeIdOf(Config.defaults)).toBe(sha256Uint32("FNode0"))
     expect(Config.nodeIdOf({ nodeId: 0, nodeName: "other" })).toBe(sha256Uint32("other"))
     expect(Config.nodeIdOf({ nodeId: 42, nodeName: "other" })).toBe(42)
-  })
-})
-
-describe("ConfigText", () => {
-  it.each([
-    ["5s", 5_000],
-    ["1h", 3_600_000],
-    ["1h30m", 5_400_000],
-    ["1h 30m", 5_400_000],
-    ["15 minutes", 900_000],
-    ["250 millis", 250],
-    ["250ms", 250],
-    ["1.5h", 5_400_000],
-    ["2 weeks", 14 * 86_400_000],
-    ["1d 2h", 26 * 3_600_000],
-    ["1500", 1_500],
-    [1500, 1_500],
-    ["0", 0],
-    ["3 SECONDS", 3_000]
-  ])("parses duration %j", (input, millis) => {
-    expect(Duration.toMillis(okOf(Text.parseDuration(input)))).toBe(millis)
-  })
-
-  it("parses sub-millisecond durations exactly", () => {
-    expect(Option.getOrThrow(Duration.toNanos(okOf(Text.parseDuration("100us"))))).toBe(100_000n)
-    expect(Text.formatDuration(okOf(Text.parseDuration("1µs 5ns")))).toBe("1us5ns")
-  })
-
-  it.each(["", "5 parsecs", "-5s", "1h-", "abc", "Infinity", "5s5", -1, Number.NaN, Number.POSITIVE_INFINITY])(
-    "rejects duration %j",
-    (input) => {
-      expect(Result.isFailure(Text.parseDuration(input))).toBe(true)
-    }
-  )
-
-  it("formats what it parses back to the same duration", () => {
-    fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 18n }), (nanos) => {
-        const text = Text.formatDuration(Duration.nanos(nanos))
-        expect(Option.getOrThrow(Duration.toNanos(okOf(Text.parseDuration(text))))).toBe(nanos)
-      })
-    )
-  })
-
-  it.each([
-    [0xfeedbeef, "MainNet"],
-    [0xdeadbeef, "TestNet"],
-    [0xbeaded, "LocalNet"],
-    [0x29cb7175, "0x29cb7175"],
-    [1, "0x00000001"]
-  ])("formats network %i as %s and reads it back", (id, text) => {
-    expect(Text.formatNetwork(id)).toBe(text)
-    expect(okOf(Text.parseNetwork(text))).toBe(id)
-  })
-
-  it("reads counts from numbers and digit strings only", () => {
-    expect(okOf(Text.parseCount(" 42 "))).toBe(42)
-    for (const bad of ["4 2", "0x10", "1e3", "", -3, 2 ** 53]) expect(Result.isFailure(Text.parseCount(bad))).toBe(true)
   })
 })

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import * as Text from "../../ConfigText.ts"
+import * as Text from "./Text.ts"
 import * as Rules from "./Rules.ts"
 
 /**

@@ -7,7 +7,7 @@
  */
 import { isIP } from "node:net"
 import { Duration, Schema, SchemaTransformation } from "effect"
-import * as Text from "../../ConfigText.ts"
+import * as Text from "./Text.ts"
 import * as Endpoint from "../../Endpoint.ts"
 
 const show = (u: unknown): string => (typeof u === "string" ? JSON.stringify(u) : String(u))

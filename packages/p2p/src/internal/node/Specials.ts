@@ -10,7 +10,7 @@
 import { Context, Effect, Layer, type Result } from "effect"
 import * as Config from "../../Config.ts"
 import * as Endpoint from "../../Endpoint.ts"
-import { SpecialIp, type SpecialPeer } from "../../ConfigText.ts"
+import { SpecialIp, type SpecialPeer } from "../config/Text.ts"
 
 /**
  * @since 0.1.0

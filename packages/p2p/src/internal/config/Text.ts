@@ -15,8 +15,8 @@
  */
 import { isIP } from "node:net"
 import { Duration, Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
-import * as Endpoint from "./Endpoint.ts"
-import * as NetworkId from "./NetworkId.ts"
+import * as Endpoint from "../../Endpoint.ts"
+import * as NetworkId from "../../NetworkId.ts"
 
 const show = (u: unknown): string => (typeof u === "string" ? JSON.stringify(u) : String(u))
 
