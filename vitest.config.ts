@@ -20,6 +20,8 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/*.scale.test.ts"],
+    // what the nodes log (peers connected, handshakes refused) is shown only for a failed test
+    silent: "passed-only",
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

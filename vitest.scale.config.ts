@@ -10,6 +10,8 @@ export default defineConfig({
     ...base.test,
     include: ["packages/*/test/**/*.scale.test.ts", "test/**/*.scale.test.ts"],
     exclude: ["**/node_modules/**"],
+    // what the nodes log (peers connected, handshakes refused) is shown only for a failed test
+    silent: "passed-only",
     testTimeout: 300_000,
     // one at a time: the memory bounds and the simulations' wall times are read per run
     maxWorkers: 1

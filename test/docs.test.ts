@@ -138,6 +138,10 @@ beforeAll(() => {
   }
   for (const module of modules) add(module.name, module.file.getFullText())
   add("docs/API.md", `/**\n${readFileSync(path.join(root, "docs", "API.md"), "utf8")}\n*/`)
+  // the READMEs' examples too: what a newcomer copies first must compile
+  for (const readme of ["README.md", "packages/p2p/README.md", "packages/gob/README.md", "packages/cli/README.md"]) {
+    add(readme, `/**\n${readFileSync(path.join(root, readme), "utf8")}\n*/`)
+  }
   program = ts.createProgram([...entryFiles, ...sources.keys()], options, host, first)
 }, 120_000)
 
