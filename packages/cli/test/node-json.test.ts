@@ -1,39 +1,21 @@
-import { createHash, randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Endpoint } from "@catp2p/p2p"
 import { PeerFiles } from "@catp2p/p2p/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Schedule } from "effect"
 import { ask, type Event, event, memoryNetwork, start, waitFor } from "./support/InProcess.ts"
+import { hex, local, sha256, tempDir } from "./support/common.ts"
 
 // `catp2p node` run in this process (support/InProcess.ts), its nodes on the in-memory transport;
 // the same over TCP in real processes, with signals, in node-process.test.ts.
 
 const DEADLINE: Duration.Input = "20 seconds"
 
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+const tempDirOf = tempDir("catp2p-node-json-")
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "catp2p-node-json-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const local = (name: string) => [
-  "--bind-ip",
-  "127.0.0.1",
-  "--listen-port",
-  "0",
-  "--network",
-  "custom:catp2p-cli-test",
-  "--node-name",
-  name
-]
-
-/** A port free on 127.0.0.1 right now (the OS picks it, then it is released). */
 const freePort = Effect.callback<number>((resume) => {
   const server = createServer()
   server.listen(0, "127.0.0.1", () => {
@@ -50,7 +32,7 @@ describe("catp2p node --json: the scripting interface", () => {
     "two nodes: ready, peers, send to a peer hash and broadcast, peerlist, stats, errors, interrupted with a peer file, quit",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* tempDirOf
         const peerFile = join(dir, "peers.json")
         const transport = yield* memoryNetwork
         const A = yield* start("A", ["node", "--json", ...local("A"), "--peer-cache-file", peerFile], { transport })

@@ -6,17 +6,17 @@
  * costs a Node start and the loading of the sources.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { createHash, randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { randomBytes } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { Endpoint } from "@catp2p/p2p"
 import { PeerFiles } from "@catp2p/p2p/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Schedule } from "effect"
+import { type Duration, Effect } from "effect"
 import * as InProcess from "./support/InProcess.ts"
+import { hex, local, sha256, tempDir, waitUntil } from "./support/common.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
@@ -55,21 +55,12 @@ const DEADLINE: Duration.Input = "30 seconds"
 
 /** Waits (bounded) until `find` returns something: the process answers in its own time. */
 const waitFor = <A>(p: Proc, what: string, find: () => A | undefined) =>
-  Effect.suspend(() => {
-    const found = find()
-    return found === undefined ? Effect.fail("not yet") : Effect.succeed(found)
-  }).pipe(
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.orDie,
-    Effect.timeoutOrElse({
-      duration: DEADLINE,
-      orElse: () =>
-        Effect.die(
-          new Error(
-            `${p.name}: no ${what} within ${DEADLINE}\nstdout:\n${p.lines.join("\n")}\nstderr:\n${p.stderr.join("\n")}`
-          )
-        )
-    })
+  waitUntil(
+    `${p.name}: no ${what}`,
+    find,
+    () => `stdout:\n${p.lines.join("\n")}\nstderr:\n${p.stderr.join("\n")}`,
+    DEADLINE,
+    "25 millis"
   )
 
 const event = (p: Proc, kind: string, matches: (e: Event) => boolean = () => true) =>
@@ -82,24 +73,7 @@ const exitOf = (p: Proc) =>
       : undefined
   )
 
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "catp2p-node-process-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const local = (name: string) => [
-  "--bind-ip",
-  "127.0.0.1",
-  "--listen-port",
-  "0",
-  "--network",
-  "custom:catp2p-cli-test",
-  "--node-name",
-  name
-]
+const tempDirOf = tempDir("catp2p-node-process-")
 
 const savedPeers = (file: string) => {
   assert.isTrue(existsSync(file), `${file} written`)
@@ -116,7 +90,7 @@ describe("catp2p node as a process, over TCP", () => {
     "a node talks to a peer over TCP; SIGTERM and SIGINT write the peer file and exit 0",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* tempDirOf
         const fileA = join(dir, "a.json")
         const fileC = join(dir, "c.json")
         const A = yield* spawnNode("A", ["--json", ...local("A"), "--peer-cache-file", fileA])

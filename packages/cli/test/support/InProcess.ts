@@ -21,13 +21,13 @@ import {
   Fiber,
   type Layer,
   Queue,
-  Schedule,
   type Scope,
   Stdio,
   Stream
 } from "effect"
 import * as Cli from "../../src/Cli.ts"
 import { Host, processHost } from "../../src/internal/Host.ts"
+import { waitUntil } from "./common.ts"
 
 /** A `Host.exit` in a test: the command ends here with this status. */
 class Exited {
@@ -145,21 +145,12 @@ const DEADLINE: Duration.Input = "20 seconds"
 
 /** Waits (bounded) until `find` returns something: the command runs in other fibers of this process. */
 export const waitFor = <A>(cmd: Running, what: string, find: () => A | undefined): Effect.Effect<A> =>
-  Effect.suspend(() => {
-    const found = find()
-    return found === undefined ? Effect.fail("not yet") : Effect.succeed(found)
-  }).pipe(
-    Effect.retry(Schedule.spaced("10 millis")),
-    Effect.orDie,
-    Effect.timeoutOrElse({
-      duration: DEADLINE,
-      orElse: () =>
-        Effect.die(
-          new Error(
-            `${cmd.name}: no ${what} within ${DEADLINE}\nstdout:\n${cmd.stdout.join("\n")}\nstderr:\n${cmd.stderr.join("\n")}`
-          )
-        )
-    })
+  waitUntil(
+    `${cmd.name}: no ${what}`,
+    find,
+    () => `stdout:\n${cmd.stdout.join("\n")}\nstderr:\n${cmd.stderr.join("\n")}`,
+    DEADLINE,
+    "10 millis"
   )
 
 /** The first event from index `from` on that is `kind` and matches. */
