@@ -21,7 +21,7 @@
  * @since 0.1.0
  * @module
  */
-import { Context, Duration, Effect, Layer, Random, References, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, type LogLevel, Random, References, type Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Config from "../Config.ts"
 import * as Endpoint from "../Endpoint.ts"
@@ -72,6 +72,11 @@ export interface SimOptions {
   readonly configOf?: (index: number) => Partial<Config.Config>
   /** The nodes' maintenance period (see `NodeConfig`); longer is faster for big networks. */
   readonly tick?: Duration.Input
+  /**
+   * The least level the nodes log at (default `"Warn"`: a thousand nodes'
+   * `peer connected` lines would drown what a test or a run reports).
+   */
+  readonly logLevel?: LogLevel.LogLevel
 }
 
 /**
@@ -130,7 +135,9 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
           peerCache: PeerCache.layerMemoryStore(store),
           tick: options.tick ?? "1 second"
         })
-        const context = yield* Layer.buildWithScope(Layer.provideMerge(Gossip.layer, layer), scope)
+        const context = yield* Layer.buildWithScope(Layer.provideMerge(Gossip.layer, layer), scope).pipe(
+          Effect.provideService(References.MinimumLogLevel, options.logLevel ?? "Warn")
+        )
         const node: SimNode = {
           index,
           host,
