@@ -17,7 +17,7 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { type Duration, Layer } from "effect"
+import { Context, type Duration, Effect, Layer } from "effect"
 import { Bans } from "./internal/guard/Bans.ts"
 import type * as Config from "./Config.ts"
 import { Controller } from "./internal/node/Controller.ts"
@@ -28,6 +28,7 @@ import { NodeStats } from "./internal/stats/NodeStats.ts"
 import { Listener } from "./internal/node/Listener.ts"
 import { Metrics, type Options as MetricsOptions } from "./Metrics.ts"
 import { Network } from "./Network.ts"
+import * as NodeContext from "./internal/NodeContext.ts"
 import { NodeConfig } from "./internal/node/NodeConfig.ts"
 import { OperatorLog } from "./internal/log/OperatorLog.ts"
 import { PeerCache } from "./internal/cat/PeerCache.ts"
@@ -62,24 +63,13 @@ export interface Sources {
 }
 
 /**
- * Every service of a running node.
+ * What a running node gives the application: its `Network` (and, with
+ * `metrics` on, its `Metrics`). The components it is made of stay inside.
  *
  * @category models
  * @since 0.1.0
  */
-export type Services =
-  | Network
-  | Controller
-  | PeerStore
-  | Dialer
-  | NodeConfig
-  | Round
-  | Replenish
-  | Bans
-  | Specials
-  | Guard
-  | Inbox
-  | NodeStats
+export type Services = Network
 
 /**
  * Sources that turn the node's `Metrics` on.
@@ -128,7 +118,11 @@ export function layerWith(
   const listener = Layer.provideMerge(Listener.layer, controller)
   const parts = Layer.provideMerge(Layer.mergeAll(Router.layer, Dialer.layer, Round.layer), listener)
   const cat = Layer.provideMerge(Replenish.layer, parts)
-  const node = Layer.provideMerge(Network.layer, cat)
+  // the whole node is remembered under its Network (for the testing entry's
+  // Probe and Simulation); applications see Network (and Metrics) only
+  const node = Layer.provideMerge(Network.layer, cat).pipe(
+    Layer.tap((context) => Effect.sync(() => NodeContext.remember(Context.get(context, Network), context)))
+  )
   if (sources.metrics === undefined || sources.metrics === false) return node
   return Layer.provideMerge(Metrics.layer(sources.metrics === true ? {} : sources.metrics), node)
 }

@@ -30,6 +30,8 @@ import { Inbox } from "../internal/node/Inbox.ts"
 import { LISTEN_BURST } from "../internal/node/Listener.ts"
 import { PeerStore } from "../internal/node/PeerStore.ts"
 import { NodeStats, type Snapshot } from "../internal/stats/NodeStats.ts"
+import * as NodeContext from "../internal/NodeContext.ts"
+import { Network } from "../Network.ts"
 import type * as P2PLayer from "../P2PLayer.ts"
 
 /**
@@ -100,13 +102,20 @@ export interface Probe {
 }
 
 /**
- * The probe of the node whose services are in the context (the context
- * `Layer.build(P2PLayer.layer(...))` gives).
+ * The probe of the node whose `Network` is in the context (the context
+ * `Layer.build(P2PLayer.layer(...))` gives). Dies for a `Network` that
+ * `P2PLayer` did not build.
  *
  * @category constructors
  * @since 0.1.0
  */
 export const make: Effect.Effect<Probe, never, P2PLayer.Services> = Effect.gen(function* () {
+  const context = NodeContext.of(yield* Network)
+  if (context === undefined) return yield* Effect.die(new Error("Probe.make: this Network was not built by P2PLayer"))
+  return yield* Effect.provideContext(probeOf, context)
+})
+
+const probeOf: Effect.Effect<Probe, never, NodeContext.NodeServices> = Effect.gen(function* () {
   const stats = yield* NodeStats
   const inbox = yield* Inbox
   const guard = yield* Guard

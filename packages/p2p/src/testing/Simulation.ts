@@ -30,6 +30,7 @@ import * as MemoryTransport from "./MemoryTransport.ts"
 import { Network } from "../Network.ts"
 import * as P2PLayer from "../P2PLayer.ts"
 import { PeerCache } from "../internal/cat/PeerCache.ts"
+import * as NodeContext from "../internal/NodeContext.ts"
 import { PeerStore } from "../internal/node/PeerStore.ts"
 import { Seeds } from "../internal/cat/Seeds.ts"
 
@@ -144,7 +145,7 @@ export const make = (options: SimOptions = {}): Effect.Effect<Sim> =>
           network: Context.get(context, Network),
           gossip: Context.get(context, Gossip)
         }
-        storeOf.set(node, Context.get(context, PeerStore))
+        storeOf.set(node, Context.get(NodeContext.of(node.network)!, PeerStore))
         nodes[index] = node
         return node
       })
