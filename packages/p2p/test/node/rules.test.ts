@@ -12,17 +12,10 @@ import { TestClock } from "effect/testing"
 import { type Config, Endpoint, NetworkId, Parcel } from "@catp2p/p2p"
 import { MemoryTransport, Probe } from "@catp2p/p2p/testing"
 import { hostOf, memoryNode, settle } from "../support/memory.ts"
-import { show, text } from "../support/node.ts"
+import { dialFailure, reasonOf, show, text } from "../support/node.ts"
 
 const versions = [9, 10, 11] as const
 
-const reasonOf = (e: unknown): string => {
-  const err = e as { _tag?: string; reason?: { _tag?: string } | string }
-  if (err._tag === "HandshakeError") return (err.reason as { _tag: string })._tag
-  if (err._tag === "DialError") return `Dial:${err.reason as string}`
-  return String(err._tag)
-}
-const dialFailure = (effect: Effect.Effect<unknown, unknown>) => Effect.flip(effect).pipe(Effect.map(reasonOf))
 
 type Node = Effect.Success<ReturnType<typeof memoryNode>>
 /** The next `n` application parcels of a node. */

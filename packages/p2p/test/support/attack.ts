@@ -10,8 +10,8 @@ import * as v8 from "node:v8"
 import { runInNewContext } from "node:vm"
 import { Context, Deferred, Duration, Effect, Fiber, Layer, Stream } from "effect"
 import { type Config, Endpoint, Network, Parcel, P2PLayer, TcpTransport, Transport } from "@catp2p/p2p"
-import { Probe, RawPeer } from "@catp2p/p2p/testing"
-import { eventually, startNode, TEST_NETWORK, type TestNode, testConfig } from "./node.ts"
+import { Probe } from "@catp2p/p2p/testing"
+import { eventually, rawPeerOn, startNode, type TestNode, testConfig } from "./node.ts"
 
 /** A node under attack (its protections read through `probe`). */
 export type Target = TestNode
@@ -113,20 +113,9 @@ export const handshakeFrom = (
   protocolVersion: 9 | 10 | 11,
   nodeId = 0xa77ac4
 ) =>
-  Effect.gen(function* () {
-    const transport = Context.get(yield* Layer.build(TcpTransport.TcpTransport.layer), Transport.Transport)
-    const connection = yield* transport.connect(
-      { host: to.ip, port: Number(to.port) },
-      { timeout: "5 seconds", bindHost: from }
-    )
-    const settled = yield* RawPeer.outgoing(
-      connection,
-      { network: TEST_NETWORK, protocolVersion, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
-      777n,
-      Duration.seconds(5)
-    )
-    return { connection, settled }
-  })
+  Effect.flatMap(Layer.build(TcpTransport.TcpTransport.layer), (context) =>
+    rawPeerOn(Context.get(context, Transport.Transport), to, nodeId, protocolVersion, { bindHost: from, nonce: 777n })
+  )
 
 /** Waits until a bare connection is closed by the node (its reads end). */
 export const readUntilClosed = (

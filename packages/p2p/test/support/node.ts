@@ -111,14 +111,18 @@ export const rawPeerOn = (
   transport: Transport.Transport["Service"],
   to: { readonly ip: string; readonly port: string },
   nodeId: number,
-  protocolVersion: 9 | 10 | 11 = 10
+  protocolVersion: 9 | 10 | 11 = 10,
+  options: { readonly bindHost?: string; readonly nonce?: bigint } = {}
 ) =>
   Effect.gen(function* () {
-    const connection = yield* transport.connect({ host: to.ip, port: Number(to.port) }, { timeout: "5 seconds" })
+    const connection = yield* transport.connect(
+      { host: to.ip, port: Number(to.port) },
+      options.bindHost === undefined ? { timeout: "5 seconds" } : { timeout: "5 seconds", bindHost: options.bindHost }
+    )
     const settled = yield* RawPeer.outgoing(
       connection,
       { network: TEST_NETWORK, protocolVersion, protocolVersionMinimum: 9, nodeId, listenPort: "9" },
-      12345n,
+      options.nonce ?? 12345n,
       Duration.seconds(5)
     )
     return { connection, settled }
@@ -145,3 +149,14 @@ export const readParcels = (peer: Effect.Success<ReturnType<typeof rawPeerOn>>, 
       orElse: () => Effect.die(new Error(`raw peer did not get ${n} parcels`))
     })
   )
+
+/** The reason tag of a failed dial: the `HandshakeError` reason, `Dial:<reason>` for a `DialError`. */
+export const reasonOf = (e: unknown): string => {
+  const err = e as { _tag?: string; reason?: { _tag?: string } | string }
+  if (err._tag === "HandshakeError") return (err.reason as { _tag: string })._tag
+  if (err._tag === "DialError") return `Dial:${err.reason as string}`
+  return String(err._tag)
+}
+
+/** Why `effect` (a dial) failed, as {@link reasonOf} names it. */
+export const dialFailure = (effect: Effect.Effect<unknown, unknown>) => Effect.flip(effect).pipe(Effect.map(reasonOf))

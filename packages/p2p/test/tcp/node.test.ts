@@ -1,19 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Parcel, ParcelType } from "@catp2p/p2p"
-import { eventually, receive, show, startNode, text } from "../support/node.ts"
+import { dialFailure, eventually, receive, show, startNode, text } from "../support/node.ts"
 
 type Version = 9 | 10 | 11
 const versions: ReadonlyArray<Version> = [9, 10, 11]
 const settles = (a: Version, b: Version) => (a === 11 ? 11 : a === 9 || b === 9 ? 9 : 10)
 
-const reasonOf = (e: unknown): string => {
-  const err = e as { _tag?: string; reason?: { _tag?: string } | string }
-  if (err._tag === "HandshakeError") return (err.reason as { _tag: string })._tag
-  if (err._tag === "DialError") return `Dial:${err.reason as string}`
-  return String(err._tag)
-}
-const dialFailure = (effect: Effect.Effect<unknown, unknown>) => Effect.flip(effect).pipe(Effect.map(reasonOf))
 
 // End to end over real TCP on 127.0.0.1: every protocol pair, frames split
 // across reads, dialing oneself. The node's rules on the memory transport
